@@ -1,0 +1,124 @@
+"""Add query parameters (session key, ``guid=ON``) to a page's internal URLs.
+
+Used for handsets without cookies, which carry the session key in every link and
+form, and for docomo, which sends its subscriber ID only to URLs with ``guid=ON``.
+
+Security contract: a parameter is added only to a URL that is certainly on the
+requesting host — a relative URL, or an absolute ``http``/``https`` URL (or a
+scheme-relative one) whose host and port equal the request's. Anything else —
+another host, ``mailto:``, ``tel:``, ``javascript:``, a URL that browsers would read
+as scheme-relative (``/\\evil.example``), or one that fails to parse — is left
+untouched, so the session key can never leak to another site through a link.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from urllib.parse import quote, urlsplit
+
+Params = Sequence[tuple[str, str]]
+
+_A_OR_FORM = re.compile(r"<(a|form)\b([^>]*)>", re.I)
+_HREF = re.compile(r"(\shref\s*=\s*)(\"[^\"]*\"|'[^']*')", re.I)
+_ACTION = re.compile(r"(\saction\s*=\s*)(\"[^\"]*\"|'[^']*')", re.I)
+_METHOD_POST = re.compile(r"\smethod\s*=\s*[\"']post[\"']", re.I)
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def _host_port(netloc: str, scheme: str) -> str:
+    host, _, port = netloc.lower().rpartition("@")[2].partition(":")
+    return f"{host}:{port or _DEFAULT_PORTS.get(scheme, '')}"
+
+
+def is_internal(url: str, host: str, *, scheme: str = "http") -> bool:
+    """True if *url* certainly points at *host* (``request.host``, ``name[:port]``)."""
+    if not url or url.startswith("#") or url != url.strip() or "\\" in url:
+        return False
+    if any(ord(ch) < 0x20 for ch in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        request_netloc = _host_port(host, scheme)
+    except ValueError:
+        return False
+    if parts.scheme and parts.scheme.lower() not in ("http", "https"):
+        return False
+    if not parts.netloc:
+        # "http:foo" without a host is odd enough to refuse.
+        return not parts.scheme and not url.startswith("//")
+    return _host_port(parts.netloc, (parts.scheme or scheme).lower()) == request_netloc
+
+
+def add_params(url: str, params: Params) -> str:
+    """*url* with each ``(name, value)`` appended to its query unless already present.
+
+    The fragment stays last. Values are percent-encoded. No host check here — call
+    :func:`is_internal` first (or use :func:`internal_url`).
+    """
+    base, hash_, fragment = url.partition("#")
+    path, q, query = base.partition("?")
+    present = {pair.partition("=")[0] for pair in query.split("&")} if q else set()
+    extra = [f"{quote(n, safe='')}={quote(v, safe='')}" for n, v in params if n not in present]
+    if not extra:
+        return url
+    joined = "&".join(([query] if query else []) + extra)
+    return f"{path}?{joined}{hash_}{fragment}"
+
+
+def internal_url(url: str, params: Params, host: str, *, scheme: str = "http") -> str:
+    """*url* with *params* added when it is internal to *host*; otherwise unchanged."""
+    if params and is_internal(url, host, scheme=scheme):
+        return add_params(url, params)
+    return url
+
+
+def rewrite_links(
+    page: str,
+    params: Params,
+    host: str,
+    *,
+    scheme: str = "http",
+    hidden_params: Params | None = None,
+) -> str:
+    """*page* with *params* added to internal ``<a href>`` and ``<form action>`` URLs.
+
+    GET forms also get the parameters as hidden inputs (a browser replaces an action's
+    query with the form fields), wrapped in a ``<div>`` because XHTML-MP allows only
+    block content directly inside ``<form>``. *hidden_params* (default: *params*) picks
+    which ones go into hidden inputs.
+    """
+    if not params:
+        return page
+    hidden = params if hidden_params is None else hidden_params
+
+    def replace(match: re.Match[str]) -> str:
+        is_form = match.group(1).lower() == "form"
+        attrs = match.group(2)
+        pattern = _ACTION if is_form else _HREF
+        found = pattern.search(attrs)
+        if found is None:
+            return match.group(0)
+        quote_char = found.group(2)[0]
+        url = html.unescape(found.group(2)[1:-1])
+        if not is_internal(url, host, scheme=scheme):
+            return match.group(0)
+        new_url = html.escape(add_params(url, params), quote=True)
+        attrs = f"{attrs[: found.start(2)]}{quote_char}{new_url}{quote_char}{attrs[found.end(2):]}"
+        tag = f"<{match.group(1)}{attrs}>"
+        if is_form and hidden and not _METHOD_POST.search(attrs):
+            tag += hidden_inputs(hidden)
+        return tag
+
+    return _A_OR_FORM.sub(replace, page)
+
+
+def hidden_inputs(params: Params) -> str:
+    """``<div><input type="hidden" .../>...</div>`` for *params*, escaped."""
+    fields = "".join(
+        f'<input type="hidden" name="{html.escape(n, quote=True)}" '
+        f'value="{html.escape(v, quote=True)}" />'
+        for n, v in params
+    )
+    return f"<div>{fields}</div>"
