@@ -180,8 +180,9 @@ def _parse_selector(text: str) -> list[Compound] | None:
         if len(ids) > 1:
             return None
         classes = frozenset(t[1:] for t in tokens if t[0] == ".")
-        compounds.append(Compound(None if tag in (None, "*") else tag.lower(),
-                                  ids[0] if ids else None, classes))
+        compounds.append(
+            Compound(None if tag in (None, "*") else tag.lower(), ids[0] if ids else None, classes)
+        )
     return compounds or None
 
 
@@ -326,7 +327,7 @@ def _restyle(match: re.Match[str], applicable: list[Rule]) -> str:
     attrs = match.group(3)
     own_m = _STYLE_ATTR.search(attrs) if attrs else None
     if own_m is not None:
-        attrs = attrs[: own_m.start()] + attrs[own_m.end():]
+        attrs = attrs[: own_m.start()] + attrs[own_m.end() :]
         for name, value in _split_declarations(html_lib.unescape(_attr_value(own_m))):
             if name not in important:
                 merged[name] = value

@@ -105,7 +105,7 @@ def rewrite_links(
         if not is_internal(url, host, scheme=scheme):
             return match.group(0)
         new_url = html.escape(add_params(url, params), quote=True)
-        attrs = f"{attrs[: found.start(2)]}{quote_char}{new_url}{quote_char}{attrs[found.end(2):]}"
+        attrs = f"{attrs[: found.start(2)]}{quote_char}{new_url}{quote_char}{attrs[found.end(2) :]}"
         tag = f"<{match.group(1)}{attrs}>"
         if is_form and hidden and not _METHOD_POST.search(attrs):
             tag += hidden_inputs(hidden)

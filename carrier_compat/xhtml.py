@@ -61,9 +61,7 @@ def xhtml_prolog(carrier: _HasCharset) -> Markup:
 
 def meta_charset(carrier: _HasCharset) -> Markup:
     """The ``<meta http-equiv="Content-Type">`` tag naming the same type and label."""
-    return Markup('<meta http-equiv="Content-Type" content="%s" />') % content_type_header(
-        carrier
-    )
+    return Markup('<meta http-equiv="Content-Type" content="%s" />') % content_type_header(carrier)
 
 
 def content_type_header(carrier: _HasCharset) -> str:

@@ -1,0 +1,316 @@
+"""Flask integration: the keitai layer at the edge of every request.
+
+Create it unbound and bind it in the app factory::
+
+    keitai = KeitaiLayer()                       # extensions.py
+    keitai.init_app(app, session_store=store)    # create_app()
+
+Request side (before Flask parses anything): the carrier is detected from the
+(already ProxyFix-corrected) environ; for keitai the query string and
+``application/x-www-form-urlencoded`` bodies are decoded from the carrier's charset,
+carrier emoji become standard Unicode, :func:`normalize_input` runs, and the result is
+handed on as UTF-8. Undecodable input gives a 400 page in Japanese, never a 500.
+
+Response side (HTML to keitai only): CSS is inlined for browsers without ``<style>``
+support, the session key (cookie-less handsets) and ``guid=ON`` (docomo) are added to
+internal links, forms and redirects, the page is encoded with the carrier's emoji and
+``Content-Type`` names ``carrier.content_type`` and ``carrier.charset``.
+
+Config keys: ``CARRIER_GATEWAY_RANGES`` (GatewayRanges or None = published default),
+``KEITAI_SESSION_PARAM`` ('ksid'), ``KEITAI_SESSION_IDLE_MINUTES`` (30),
+``KEITAI_CSS_DIR`` (directory of stylesheets linked from keitai templates, optional).
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote, unquote_to_bytes
+
+from flask import Flask, Request, Response, current_app, has_request_context, request, session
+from markupsafe import Markup
+
+from carrier_compat import css_inline, urls, xhtml
+from carrier_compat import input_mode as _input_mode
+from carrier_compat.session import (
+    ENVIRON_CARRIER,
+    KeitaiSession,
+    KeitaiSessionInterface,
+    MemorySessionStore,
+    SessionStore,
+)
+
+_log = logging.getLogger(__name__)
+ENVIRON_DECODE_ERROR = "carrier_compat.decode_error"
+HTML_MIMETYPES = frozenset({"text/html", "application/xhtml+xml"})
+FORM_MIMETYPE = "application/x-www-form-urlencoded"
+# Bodies larger than this are not transcoded; Werkzeug's own limits then apply.
+MAX_TRANSCODED_BODY = 1024 * 1024
+DECODE_ERROR_TITLE = "入力エラー"
+DECODE_ERROR_MESSAGE = "送信された文字を読み取れませんでした。お手数ですが入力し直してください。"
+
+
+def _cc1(module: str = "") -> Any:
+    """The carrier core (detect, emoji, normalize, errors), imported when first used."""
+    return importlib.import_module(f"carrier_compat.{module}" if module else "carrier_compat")
+
+
+def detect_carrier(environ: dict[str, Any], app: Flask) -> Any:
+    """Detect (once per request) and remember the carrier in the environ."""
+    carrier = environ.get(ENVIRON_CARRIER)
+    if carrier is None:
+        carrier = _cc1().detect(environ, gateway=app.config.get("CARRIER_GATEWAY_RANGES"))
+        environ[ENVIRON_CARRIER] = carrier
+    return carrier
+
+
+def current_carrier() -> Any:
+    """The :class:`~carrier_compat.base.Carrier` of the current request."""
+    return detect_carrier(request.environ, current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+def regenerate_session() -> str | None:
+    """Give the current cookie-less session a new key (call at login).
+
+    The old key is deleted from the store at once, so a key planted in a link
+    (session fixation) stops working. Returns the new key, or ``None`` for
+    cookie-capable clients, whose signed-cookie session has no server-side key.
+    """
+    current = session._get_current_object()  # type: ignore[attr-defined]
+    if not isinstance(current, KeitaiSession):
+        return None
+    old = None if current.new else current.key
+    new_key = current.regenerate()
+    interface = current_app.session_interface
+    if old is not None and isinstance(interface, KeitaiSessionInterface):
+        interface.store.delete(old)
+    return new_key
+
+
+# --- request side -----------------------------------------------------------
+
+
+def _decode_component(raw: bytes, carrier: Any) -> str:
+    data = unquote_to_bytes(raw.replace(b"+", b" "))
+    if data.isascii():
+        return data.decode("ascii")
+    text = carrier.decode(data)
+    if carrier.emoji_carrier and any("\ue000" <= ch <= "\uf8ff" for ch in text):
+        # Carrier.decode should already give standard emoji; this guards the contract.
+        text = _cc1("emoji").from_carrier(text, carrier.emoji_carrier)
+    return _cc1("normalize").normalize_input(text)
+
+
+def transcode_urlencoded(raw: bytes, carrier: Any) -> str:
+    """A urlencoded string in the carrier's charset re-encoded as UTF-8 percent-escapes.
+
+    :raise carrier_compat.errors.DecodeError: if a value is not valid in that charset.
+    """
+    pairs = []
+    for pair in raw.split(b"&"):
+        if not pair:
+            continue
+        name, eq, value = pair.partition(b"=")
+        encoded = quote(_decode_component(name, carrier), safe="")
+        if eq:
+            encoded += "=" + quote(_decode_component(value, carrier), safe="")
+        pairs.append(encoded)
+    return "&".join(pairs)
+
+
+def _ascii_pairs(raw: bytes) -> str:
+    """Only the plain-ASCII pairs of a query (keeps ``ksid`` and ``guid`` on errors)."""
+    return "&".join(
+        p.decode("ascii") for p in raw.split(b"&") if p and unquote_to_bytes(p).isascii()
+    )
+
+
+def prepare_environ(environ: dict[str, Any], app: Flask) -> None:
+    """Detect the carrier and transcode keitai input in *environ* to UTF-8, in place."""
+    carrier = detect_carrier(environ, app)
+    if not carrier.is_keitai:
+        return
+    raw_query = environ.get("QUERY_STRING", "").encode("latin-1")
+    try:
+        environ["QUERY_STRING"] = transcode_urlencoded(raw_query, carrier)
+        _transcode_body(environ, carrier)
+    except _cc1("errors").DecodeError as error:
+        environ[ENVIRON_DECODE_ERROR] = error
+        environ["QUERY_STRING"] = _ascii_pairs(raw_query)
+        environ["wsgi.input"] = io.BytesIO(b"")
+        environ["CONTENT_LENGTH"] = "0"
+
+
+def _transcode_body(environ: dict[str, Any], carrier: Any) -> None:
+    content_type = environ.get("CONTENT_TYPE", "")
+    if content_type.split(";")[0].strip().lower() != FORM_MIMETYPE:
+        return
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return
+    if length <= 0 or length > MAX_TRANSCODED_BODY:
+        return
+    body = environ["wsgi.input"].read(length)
+    if len(body) < length:
+        # A short read (client gave up): leave the body empty rather than guess.
+        body = b""
+    data = transcode_urlencoded(body, carrier).encode("ascii")
+    environ["wsgi.input"] = io.BytesIO(data)
+    environ["CONTENT_LENGTH"] = str(len(data))
+    environ["CONTENT_TYPE"] = FORM_MIMETYPE
+
+
+def _request_class(base: type[Request], app: Flask) -> type[Request]:
+    """A subclass of *base* that prepares the environ before Werkzeug reads it.
+
+    Request creation happens inside ``app.wsgi_app``, i.e. after any ProxyFix
+    wrapped around it has corrected ``REMOTE_ADDR``.
+    """
+
+    def __init__(
+        self: Request, environ: Any, populate_request: bool = True, shallow: bool = False
+    ) -> None:
+        if not shallow:
+            prepare_environ(environ, app)
+        base.__init__(self, environ, populate_request, shallow)
+
+    return type("KeitaiRequest", (base,), {"__init__": __init__})
+
+
+def _reject_undecodable() -> Response | None:
+    error = request.environ.get(ENVIRON_DECODE_ERROR)
+    if error is None:
+        return None
+    message = getattr(error, "message", None) or DECODE_ERROR_MESSAGE
+    page = xhtml.error_page(current_carrier(), DECODE_ERROR_TITLE, message)
+    return Response(page, status=400, mimetype="text/html")
+
+
+# --- response side ----------------------------------------------------------
+
+
+def _url_params(carrier: Any) -> list[tuple[str, str]]:
+    params: list[tuple[str, str]] = []
+    interface = current_app.session_interface
+    if isinstance(interface, KeitaiSessionInterface):
+        key = interface.key_for_urls(session._get_current_object())  # type: ignore[attr-defined]
+        if key is not None:
+            params.append((interface.param, key))
+    if carrier.name == "docomo":
+        params.append(("guid", "ON"))
+    return params
+
+
+def keitai_page(
+    text: str,
+    carrier: Any,
+    params: list[tuple[str, str]],
+    *,
+    host: str,
+    scheme: str,
+    css_dir: str | None,
+) -> bytes:
+    """The output pipeline for one HTML page: CSS inline -> URL rewrite -> encode."""
+    if not carrier.supports_style_element:
+        text = css_inline.inline_css(text, css_dir=css_dir)
+    if params:
+        text = urls.rewrite_links(text, params, host, scheme=scheme)
+    return carrier.encode(text)
+
+
+def _finish_response(response: Response) -> Response:
+    if response.mimetype in HTML_MIMETYPES:
+        response.vary.add("User-Agent")
+    carrier = current_carrier()
+    if not carrier.is_keitai:
+        return response
+    params = _url_params(carrier)
+    if response.location and params:
+        response.location = urls.internal_url(
+            response.location, params, request.host, scheme=request.scheme
+        )
+    if response.mimetype not in HTML_MIMETYPES or response.direct_passthrough:
+        return response
+    body = keitai_page(
+        response.get_data(as_text=True),
+        carrier,
+        params,
+        host=request.host,
+        scheme=request.scheme,
+        css_dir=current_app.config.get("KEITAI_CSS_DIR"),
+    )
+    response.set_data(body)
+    response.headers["Content-Type"] = xhtml.content_type_header(carrier)
+    return response
+
+
+# --- Jinja helpers and the extension ----------------------------------------
+
+
+def _carrier_context() -> dict[str, Any]:
+    # Templates rendered outside a request (mail bodies) get no carrier.
+    return {"carrier": current_carrier()} if has_request_context() else {}
+
+
+def _template_input_mode(kind: str) -> Markup:
+    return _input_mode.input_mode(current_carrier(), kind)
+
+
+def _template_prolog() -> Markup:
+    return xhtml.xhtml_prolog(current_carrier())
+
+
+def _template_meta_charset() -> Markup:
+    return xhtml.meta_charset(current_carrier())
+
+
+class KeitaiLayer:
+    """The Flask extension. Unbound at creation; :meth:`init_app` per application."""
+
+    def __init__(
+        self, app: Flask | None = None, *, session_store: SessionStore | None = None
+    ) -> None:
+        if app is not None:
+            self.init_app(app, session_store=session_store)
+
+    def init_app(self, app: Flask, session_store: SessionStore | None = None) -> None:
+        """Install request/response conversion, the session interface and Jinja helpers.
+
+        Without *session_store* a process-local :class:`MemorySessionStore` is used,
+        which is only right for tests and a single-process development server.
+        """
+        app.config.setdefault("CARRIER_GATEWAY_RANGES", None)
+        app.config.setdefault("KEITAI_SESSION_PARAM", "ksid")
+        app.config.setdefault("KEITAI_SESSION_IDLE_MINUTES", 30)
+        app.config.setdefault("KEITAI_CSS_DIR", None)
+        if session_store is None:
+            _log.info("KeitaiLayer: no session_store given, using MemorySessionStore")
+            session_store = MemorySessionStore()
+        app.extensions["carrier_compat"] = self
+        app.request_class = _request_class(app.request_class, app)
+        app.session_interface = KeitaiSessionInterface(
+            session_store,
+            _carrier_of(app),
+            param=app.config["KEITAI_SESSION_PARAM"],
+            idle=timedelta(minutes=app.config["KEITAI_SESSION_IDLE_MINUTES"]),
+        )
+        # First before_request so nothing reads an undecodable form; first in the
+        # list of after_request so it runs last (Flask runs them in reverse).
+        app.before_request_funcs.setdefault(None, []).insert(0, _reject_undecodable)
+        app.after_request_funcs.setdefault(None, []).insert(0, _finish_response)
+        app.context_processor(_carrier_context)
+        app.jinja_env.globals.update(
+            input_mode=_template_input_mode,
+            accesskey_link=_input_mode.accesskey_link,
+            xhtml_prolog=_template_prolog,
+            meta_charset=_template_meta_charset,
+        )
+
+
+def _carrier_of(app: Flask) -> Callable[[Request], Any]:
+    return lambda req: detect_carrier(req.environ, app)
