@@ -1,0 +1,42 @@
+"""The PC admin: one module per screen family, every URL behind the login."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, request, url_for
+from flask_login import current_user
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+
+# Endpoints anyone may reach: the login screen and the admin's stylesheet.
+PUBLIC_ENDPOINTS = frozenset({"admin.login", "admin.static"})
+
+
+@bp.before_request
+def require_login():
+    """Every /admin URL needs a logged-in admin; others go to the login with ``next``."""
+    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+        return None
+    return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+
+
+@bp.context_processor
+def admin_context() -> dict:
+    from .menu import MENU
+
+    return {"admin_menu": MENU}
+
+
+# Screen modules register their routes on ``bp`` when imported.
+from . import (  # noqa: E402,F401
+    auth,
+    dashboard,
+    delivery,
+    mail_templates,
+    members,
+    newsletters,
+    orders,
+    products,
+    settings,
+    shelves,
+)

@@ -1,0 +1,14 @@
+"""The left menu of the manual, in its order (label, endpoint)."""
+
+from __future__ import annotations
+
+MENU: tuple[tuple[str, str], ...] = (
+    ("注文", "admin.orders"),
+    ("配送", "admin.delivery"),
+    ("商品情報", "admin.products"),
+    ("商品陳列棚", "admin.shelves"),
+    ("顧客管理", "admin.members"),
+    ("メール設定", "admin.mail_templates"),
+    ("メール配信", "admin.newsletters"),
+    ("設定", "admin.settings"),
+)

@@ -1,0 +1,12 @@
+"""Placeholder until this screen family's issue lands."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from . import bp
+
+
+@bp.route("/products")
+def products():
+    return render_template("admin/placeholder.html")

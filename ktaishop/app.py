@@ -1,0 +1,83 @@
+"""The application factory: ``create_app(config=None)`` is the only way to get an app."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import settings
+from .extensions import csrf, db, login_manager
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the shop: settings, extensions, blueprints, error pages, CLI commands.
+
+    ``config`` overrides the settings read from ``KTAISHOP_*`` variables (tests pass
+    ``DATABASE_URL``, ``MAIL_URL``...).
+    """
+    instance = settings.instance_dir()
+    app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
+    app.config.update(settings.from_env(instance))
+    app.config.update(
+        MAX_CONTENT_LENGTH=12 * 1024 * 1024,  # uploads: CSV 10 MB and images, with headroom
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,  # a long day at the admin must not end in a CSRF error
+        JSON_AS_ASCII=False,
+    )
+    app.config.update(config or {})
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("ktaishop")
+    if not logger.handlers:
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from admin import bp as admin_bp
+    from storefront import bp as storefront_bp
+
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(storefront_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .templating import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

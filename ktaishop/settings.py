@@ -1,0 +1,44 @@
+"""Settings from the environment (the contract in DESIGN.md), with safe defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+def instance_dir() -> Path:
+    """Where the shop keeps its own files: database, secret key, images, mail."""
+    return Path(os.environ.get("KTAISHOP_INSTANCE_PATH", "instance")).resolve()
+
+
+def from_env(instance: Path) -> dict[str, Any]:
+    """Read every ``KTAISHOP_*`` variable into Flask config keys."""
+    env = os.environ.get
+    return {
+        "DATABASE_URL": env("KTAISHOP_DATABASE_URL") or f"sqlite:///{instance / 'ktaishop.db'}",
+        "MAIL_URL": env("KTAISHOP_MAIL_URL") or f"file://{instance / 'mail'}",
+        "SECRET_KEY": env("KTAISHOP_SECRET_KEY") or _secret_key(instance),
+        "BASE_URL": (env("KTAISHOP_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        # How many reverse proxies in front of us may set X-Forwarded-For (ProxyFix).
+        "TRUSTED_PROXY_HOPS": int(env("KTAISHOP_TRUSTED_PROXY_HOPS") or 0),
+        # A TSV of carrier<TAB>cidr replacing the bundled keitai gateway ranges.
+        "CARRIER_GATEWAY_IPS": env("KTAISHOP_CARRIER_GATEWAY_IPS") or None,
+        "IMAGE_DIR": env("KTAISHOP_IMAGE_DIR") or str(instance / "images"),
+        # Messages per second the worker sends; carrier mail servers throttle.
+        "MAIL_RATE": float(env("KTAISHOP_MAIL_RATE") or 20),
+        "SEND_MAIL_IN_PROCESS": env("KTAISHOP_SEND_MAIL_IN_PROCESS", "0") == "1",
+    }
+
+
+def _secret_key(instance: Path) -> str:
+    """A key generated once and kept in the instance folder, so sessions survive restarts."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,157 @@
+"""Catalog: 商品陳列棚 (shelves), 商品 (products) and their variants with stock."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from .base import Base, now
+from .errors import OutOfStock
+
+product_shelves = Table(
+    "product_shelves",
+    Base.metadata,
+    Column("product_id", ForeignKey("products.id", ondelete="CASCADE"), primary_key=True),
+    Column("shelf_id", ForeignKey("shelves.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class StockDisplay(enum.StrEnum):
+    """在庫表示: how the storefront shows stock."""
+
+    SHOW = "show"  # 在庫あり / 在庫切れ
+    HIDE = "hide"  # nothing shown
+    LOW = "low"  # 残りわずか below the shop's threshold, else 在庫あり
+
+
+class Shelf(Base):
+    __tablename__ = "shelves"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    products: Mapped[list[Product]] = relationship(
+        secondary=product_shelves, back_populates="shelves"
+    )
+
+
+class Product(Base):
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    price: Mapped[int] = mapped_column(Integer)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    description: Mapped[str] = mapped_column(Text, default="")
+    image1: Mapped[str | None] = mapped_column(String(200))
+    image2: Mapped[str | None] = mapped_column(String(200))
+    image3: Mapped[str | None] = mapped_column(String(200))
+    stock_display: Mapped[str] = mapped_column(String(10), default=StockDisplay.SHOW)
+    # Option axes, e.g. [{"name": "サイズ", "values": ["S", "M", "L"]}]; [] = no options.
+    option_axes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    published: Mapped[bool] = mapped_column(Boolean, default=True)
+    # An ordered product is hidden, never deleted: order history keeps its rows.
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+
+    shelves: Mapped[list[Shelf]] = relationship(
+        secondary=product_shelves, back_populates="products"
+    )
+    variants: Mapped[list[Variant]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="Variant.position"
+    )
+
+    @property
+    def images(self) -> list[str]:
+        return [name for name in (self.image1, self.image2, self.image3) if name]
+
+    @property
+    def total_stock(self) -> int:
+        return sum(v.stock for v in self.variants)
+
+    def stock_label(self, stock: int, low_threshold: int) -> str | None:
+        """The 在庫表示 text for ``stock`` units, or None when the shop hides it."""
+        if self.stock_display == StockDisplay.HIDE:
+            return None
+        if stock <= 0:
+            return "在庫切れ"
+        if self.stock_display == StockDisplay.LOW and stock <= low_threshold:
+            return "残りわずか"
+        return "在庫あり"
+
+
+class Variant(Base):
+    """One option combination of a product (or the only one), holding its stock."""
+
+    __tablename__ = "variants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    # Display text of the combination, e.g. "サイズ:M カラー:白"; "" without options.
+    option_text: Mapped[str] = mapped_column(String(200), default="")
+    stock: Mapped[int] = mapped_column(Integer, default=0)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    product: Mapped[Product] = relationship(back_populates="variants")
+
+
+def reserve_stock(session: Session, variant_id: int, quantity: int, item_name: str) -> None:
+    """Take ``quantity`` units of a variant, or raise OutOfStock.
+
+    One conditional UPDATE, so two buyers of the last unit can never both succeed
+    and stock never goes below zero, on SQLite and PostgreSQL alike.
+    """
+    if quantity <= 0:
+        raise ValueError("quantity must be positive")
+    result = session.execute(
+        update(Variant)
+        .where(Variant.id == variant_id, Variant.stock >= quantity)
+        .values(stock=Variant.stock - quantity)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise OutOfStock(item_name)
+    _expire_variant(session, variant_id)
+
+
+def release_stock(session: Session, variant_id: int, quantity: int) -> None:
+    """Give ``quantity`` units back (cancelled order or line)."""
+    session.execute(
+        update(Variant)
+        .where(Variant.id == variant_id)
+        .values(stock=Variant.stock + quantity)
+        .execution_options(synchronize_session=False)
+    )
+    _expire_variant(session, variant_id)
+
+
+def _expire_variant(session: Session, variant_id: int) -> None:
+    # Only refresh a copy already loaded in this session; never load one just to expire it.
+    variant = session.identity_map.get(session.identity_key(Variant, variant_id))
+    if variant is not None:
+        session.expire(variant, ["stock"])
+
+
+def published_products():
+    """Published products, highest 優先度 first (the storefront's order)."""
+    return (
+        select(Product)
+        .where(Product.published.is_(True), Product.deleted.is_(False))
+        .order_by(Product.priority.desc(), Product.id.desc())
+    )

@@ -1,0 +1,170 @@
+"""Mail templates (メール設定), the outbox every mail goes through, and メール送信履歴.
+
+A mail is written to the outbox in the same transaction as the change that causes it;
+a worker sends it later (ktaishop.outbox). Only a mail that really left is logged on
+the order's メール送信履歴.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .base import Base, now
+from .merge import order_merge_values, render_merge
+
+
+class MailKind(enum.StrEnum):
+    """メール種別."""
+
+    ORDER_CONFIRMATION = "order_confirmation"  # 受注確認
+    SHIPPING_NOTICE = "shipping_notice"  # 出荷通知
+    GENERAL = "general"  # 汎用メール
+    GUEST_CONFIRMATION = "guest_confirmation"  # 仮注文の確認 (the link that confirms)
+    MEMBER_REGISTRATION = "member_registration"  # 会員登録の確認
+    PASSWORD_RESET = "password_reset"  # パスワード再設定
+    NEWSLETTER = "newsletter"  # メルマガ
+
+    @property
+    def label(self) -> str:
+        return _KIND_LABELS[self]
+
+    @property
+    def deletable(self) -> bool:
+        """Only 汎用メール may be deleted; the shop's own mails can only be edited."""
+        return self is MailKind.GENERAL
+
+
+_KIND_LABELS = {
+    MailKind.ORDER_CONFIRMATION: "受注確認",
+    MailKind.SHIPPING_NOTICE: "出荷通知",
+    MailKind.GENERAL: "汎用メール",
+    MailKind.GUEST_CONFIRMATION: "仮注文確認",
+    MailKind.MEMBER_REGISTRATION: "会員登録確認",
+    MailKind.PASSWORD_RESET: "パスワード再設定",
+    MailKind.NEWSLETTER: "メルマガ",
+}
+
+
+class MailTemplate(Base):
+    __tablename__ = "mail_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), default=MailKind.GENERAL)
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    mail_from: Mapped[str] = mapped_column(String(254), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def kind_enum(self) -> MailKind:
+        return MailKind(self.kind)
+
+    @classmethod
+    def for_kind(cls, session: Session, kind: MailKind) -> MailTemplate | None:
+        return session.scalar(select(cls).where(cls.kind == kind).order_by(cls.id).limit(1))
+
+
+class OutboxStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"  # permanently; last_error holds the server's answer
+    CANCELLED = "cancelled"
+
+
+class OutboxMessage(Base):
+    """One mail to one recipient, waiting for (or done with) the worker."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    kind: Mapped[str] = mapped_column(String(30), default=MailKind.GENERAL)
+    order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders.id", ondelete="SET NULL"), index=True
+    )
+    mail_from: Mapped[str] = mapped_column(String(254))
+    mail_to: Mapped[str] = mapped_column(String(254))
+    cc: Mapped[str] = mapped_column(String(1000), default="")
+    bcc: Mapped[str] = mapped_column(String(254), default="")
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+
+
+class MailLog(Base):
+    """メール送信履歴: a mail that was sent about an order, with its whole text."""
+
+    __tablename__ = "mail_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    sent_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    mail_from: Mapped[str] = mapped_column(String(254))
+    mail_to: Mapped[str] = mapped_column(String(254))
+    cc: Mapped[str] = mapped_column(String(1000), default="")
+    bcc: Mapped[str] = mapped_column(String(254), default="")
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+
+
+def queue_mail(
+    session: Session,
+    *,
+    to: str,
+    mail_from: str,
+    subject: str,
+    body: str,
+    cc: str = "",
+    bcc: str = "",
+    kind: MailKind = MailKind.GENERAL,
+    order_id: int | None = None,
+) -> OutboxMessage:
+    """Put one mail in the outbox (part of the caller's transaction)."""
+    message = OutboxMessage(
+        mail_to=to,
+        mail_from=mail_from,
+        subject=subject,
+        body=body,
+        cc=cc,
+        bcc=bcc,
+        kind=kind,
+        order_id=order_id,
+    )
+    session.add(message)
+    return message
+
+
+def queue_order_mail(
+    session: Session, order, kind: MailKind, extra: dict[str, str] | None = None
+) -> OutboxMessage | None:
+    """Queue the ``kind`` template filled in for ``order`` to its purchaser.
+
+    Returns None when the shop has no template of that kind (nothing to send).
+    """
+    from .shop import ShopSettings
+
+    template = MailTemplate.for_kind(session, kind)
+    if template is None:
+        return None
+    settings = ShopSettings.load(session)
+    values = order_merge_values(order, settings, extra)
+    session.flush()  # the order needs its id for the log
+    return queue_mail(
+        session,
+        to=order.purchaser_email,
+        mail_from=template.mail_from or settings.mail_from,
+        subject=render_merge(template.subject, values),
+        body=render_merge(template.body, values),
+        bcc=settings.mail_bcc,
+        kind=kind,
+        order_id=order.id,
+    )

@@ -1,0 +1,389 @@
+"""Orders, their items, packages (配送伝票) and event log, with the manual's transitions.
+
+Every change of 注文状態 or 荷物状態 goes through a named method here; screens and
+CSV imports call these and never set ``status`` themselves. Methods flush nothing and
+commit nothing: the request or command that calls them owns the transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from .base import Base, now
+from .catalog import release_stock, reserve_stock
+from .errors import TransitionError
+from .shop import ShopSettings
+from .statuses import OrderStatus, PackageStatus, PaymentMethod
+
+S = OrderStatus
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        Index("ix_orders_status_ordered_at", "status", "ordered_at"),
+        Index("ix_orders_ordered_at", "ordered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_no: Mapped[str] = mapped_column(String(20), unique=True)
+    ordered_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    status: Mapped[str] = mapped_column(String(20), default=S.PROVISIONAL)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    # The carrier the purchaser ordered from (docomo/au/softbank/smartphone/pc).
+    carrier: Mapped[str] = mapped_column(String(20), default="pc")
+
+    purchaser_name: Mapped[str] = mapped_column(String(100))
+    purchaser_kana: Mapped[str] = mapped_column(String(100), default="")
+    purchaser_tel: Mapped[str] = mapped_column(String(20), default="")
+    purchaser_email: Mapped[str] = mapped_column(String(254))
+    purchaser_zip: Mapped[str] = mapped_column(String(8), default="")
+    purchaser_address: Mapped[str] = mapped_column(String(200), default="")
+    recipient_name: Mapped[str] = mapped_column(String(100))
+    recipient_kana: Mapped[str] = mapped_column(String(100), default="")
+    recipient_tel: Mapped[str] = mapped_column(String(20), default="")
+    recipient_zip: Mapped[str] = mapped_column(String(8), default="")
+    recipient_address: Mapped[str] = mapped_column(String(200), default="")
+
+    delivery_date: Mapped[date | None] = mapped_column(Date)  # 配送希望日; None = 指定なし
+    delivery_time: Mapped[str] = mapped_column(String(40), default="")  # "" = 指定なし
+    wrapping: Mapped[str] = mapped_column(String(40), default="")  # "" = なし
+    note: Mapped[str] = mapped_column(Text, default="")  # 備考 from the shopper
+
+    payment_method: Mapped[str] = mapped_column(String(10), default=PaymentMethod.COD)
+    payment_status: Mapped[str] = mapped_column(String(20), default="未決済")
+    payment_reference: Mapped[str] = mapped_column(String(100), default="")
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    subtotal: Mapped[int] = mapped_column(Integer, default=0)
+    cod_fee: Mapped[int] = mapped_column(Integer, default=0)
+    shipping_fee: Mapped[int] = mapped_column(Integer, default=0)
+    wrapping_fee: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+
+    memo: Mapped[str] = mapped_column(Text, default="")  # the shop's own メモ
+    # True when 出荷指示 came from 注文情報ダウンロード; False when set by hand in 訂正 (P10).
+    instructed_by_download: Mapped[bool] = mapped_column(Boolean, default=False)
+    confirm_token_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    confirm_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # One order per checkout form, whatever the shopper's thumb does (double submit).
+    checkout_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    items: Mapped[list[OrderItem]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id"
+    )
+    package: Mapped[Package] = relationship(
+        back_populates="order", cascade="all, delete-orphan", uselist=False
+    )
+    events: Mapped[list[OrderEvent]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderEvent.id"
+    )
+
+    @property
+    def status_enum(self) -> OrderStatus:
+        return OrderStatus(self.status)
+
+    @property
+    def payment(self) -> PaymentMethod:
+        return PaymentMethod(self.payment_method)
+
+    @property
+    def active_items(self) -> list[OrderItem]:
+        return [item for item in self.items if not item.cancelled]
+
+    # -- transitions -------------------------------------------------------------------
+
+    def confirm(self, session: Session, actor: str) -> None:
+        """仮注文 → 注文完了 (the guest opened the mailed link, or the shop confirmed it)."""
+        self._require(S.PROVISIONAL, "この注文は仮注文ではないため確定できません。")
+        self.confirm_token_digest = None
+        self._move(S.COMPLETED, actor, "注文確定")
+        from .mail import MailKind, queue_order_mail  # mail renders orders: import late
+
+        queue_order_mail(session, self, MailKind.ORDER_CONFIRMATION)
+
+    def instruct_shipping(self, actor: str) -> None:
+        """注文完了 → 出荷指示 by 注文情報ダウンロード (P16), the regular path."""
+        self._require(S.COMPLETED, "注文完了の注文だけが出荷指示になります。")
+        self.instructed_by_download = True
+        self._move(S.INSTRUCTED, actor, "注文情報ダウンロード")
+
+    def instruct_shipping_by_hand(self, actor: str) -> None:
+        """注文完了 → 出荷指示 through 訂正: the irregular path (P10, P24)."""
+        self._require(S.COMPLETED, "注文完了の注文だけを出荷指示にできます。")
+        self.instructed_by_download = False
+        self._move(S.INSTRUCTED, actor, "訂正で出荷指示に変更（イレギュラー）")
+
+    def complete_by_hand(self, actor: str) -> None:
+        """出荷指示 → 完了 through 訂正."""
+        self._require(S.INSTRUCTED, "出荷指示の注文だけを完了にできます。")
+        self._move(S.DONE, actor, "訂正で完了に変更")
+
+    def set_back_to_completed(self, actor: str) -> None:
+        """出荷指示 → 注文完了 through 訂正, while nothing has shipped."""
+        self._require(S.INSTRUCTED, "出荷指示の注文だけを注文完了に戻せます。")
+        self._require_not_shipped("出荷済の注文は注文完了に戻せません。")
+        self.instructed_by_download = False
+        self._move(S.COMPLETED, actor, "訂正で注文完了に戻す")
+
+    def cancel(self, session: Session, actor: str, reason: str = "取消") -> None:
+        """→ キャンセル (取消, 訂正, or an expired 仮注文); the items' stock comes back."""
+        if self.status == S.CANCELLED:
+            raise TransitionError("この注文はすでにキャンセルされています。")
+        if self.status == S.DONE:
+            raise TransitionError("完了した注文は取り消せません。")
+        self._require_not_shipped("出荷済の注文は取り消せません。")
+        for item in self.active_items:
+            item.release(session)
+        self._move(S.CANCELLED, actor, reason)
+
+    def restore(self, session: Session, actor: str) -> None:
+        """キャンセル → 注文完了 through 訂正; stock is taken again or OutOfStock raised."""
+        self._require(S.CANCELLED, "キャンセルの注文だけを元に戻せます。")
+        for item in self.active_items:
+            item.reserve(session)
+        self.confirm_token_digest = None
+        self._move(S.COMPLETED, actor, "訂正でキャンセルから注文完了に戻す")
+
+    def correct_status(self, session: Session, target: OrderStatus, actor: str) -> None:
+        """訂正 (P10, P24): move to ``target`` by the one path the manual allows."""
+        current = self.status_enum
+        if target == current:
+            return
+        path = _CORRECTIONS.get((current, target))
+        if path is None:
+            raise TransitionError(
+                f"注文状態を「{current.label}」から「{target.label}」には変更できません。"
+            )
+        path(self, session, actor)
+
+    def register_shipment(self, slip: SlipDetails, actor: str, *, by_hand: bool) -> bool:
+        """出荷待ち → 出荷済 with the 配送伝票 (P20 CSV, or P21 per order when ``by_hand``).
+
+        Re-registering a 出荷済 package only updates the slip fields. Returns whether
+        anything changed, so a re-uploaded file changes nothing twice.
+        """
+        package = self.package
+        if package.status == PackageStatus.NOTIFIED:
+            raise TransitionError("出荷通知済の注文は出荷結果を変更できません。")
+        if self.status != S.INSTRUCTED:
+            raise TransitionError(
+                f"注文状態が「{self.status_enum.label}」の注文は出荷結果を登録できません。"
+            )
+        if by_hand and not self.instructed_by_download:
+            raise TransitionError(
+                "訂正で出荷指示にした注文は、個別の出荷結果登録ができません。"
+                "注文情報ダウンロードを使ってください。"
+            )
+        changed = package.apply_slip(slip)
+        if package.status == PackageStatus.WAITING:
+            package.status = PackageStatus.SHIPPED
+            changed = True
+            self._log(actor, f"荷物状態: 出荷待ち → 出荷済（伝票番号 {slip.delivery_no}）")
+        elif changed:
+            self._log(actor, f"配送伝票を更新（伝票番号 {slip.delivery_no}）")
+        return changed
+
+    def mark_shipping_notified(self, actor: str) -> None:
+        """出荷済 → 出荷通知済 and the order 出荷指示 → 完了 (P22), after the notice is queued."""
+        if self.package.status != PackageStatus.SHIPPED or self.status != S.INSTRUCTED:
+            raise TransitionError("出荷済の荷物だけに出荷通知を送れます。")
+        self.package.status = PackageStatus.NOTIFIED
+        self._log(actor, "荷物状態: 出荷済 → 出荷通知済")
+        self._move(S.DONE, actor, "出荷通知メール送信")
+
+    # -- items and totals ---------------------------------------------------------------
+
+    def cancel_item(self, session: Session, item: OrderItem, actor: str) -> None:
+        """Per-item 取消 in 訂正: the line's stock comes back and totals follow."""
+        self._require_editable_items()
+        if item.cancelled:
+            return
+        item.release(session)
+        item.cancelled = True
+        self.recompute_totals(ShopSettings.load(session))
+        self._log(actor, f"商品取消: {item.code} {item.name} {item.option_text} ×{item.quantity}")
+
+    def restore_item(self, session: Session, item: OrderItem, actor: str) -> None:
+        """Undo a per-item 取消; stock is taken again or OutOfStock raised."""
+        self._require_editable_items()
+        if not item.cancelled:
+            return
+        item.reserve(session)
+        item.cancelled = False
+        self.recompute_totals(ShopSettings.load(session))
+        self._log(actor, f"商品取消を解除: {item.code} {item.name} {item.option_text}")
+
+    def recompute_totals(self, settings: ShopSettings) -> None:
+        """Subtotal and fees from the active items; nothing left means nothing to pay."""
+        from .fees import calculate_fees
+
+        self.subtotal = sum(item.amount for item in self.active_items)
+        fees = calculate_fees(settings, self.subtotal, self.payment, self.wrapping)
+        self.cod_fee, self.shipping_fee = fees.cod_fee, fees.shipping_fee
+        self.wrapping_fee, self.total = fees.wrapping_fee, fees.total
+
+    def update_memo(self, memo: str, actor: str) -> None:
+        if memo != self.memo:
+            self.memo = memo
+            self._log(actor, "メモを更新")
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _require(self, status: OrderStatus, message: str) -> None:
+        if self.status != status:
+            raise TransitionError(message)
+
+    def _require_not_shipped(self, message: str) -> None:
+        if self.package is not None and self.package.status != PackageStatus.WAITING:
+            raise TransitionError(message)
+
+    def _require_editable_items(self) -> None:
+        if self.status in (S.DONE, S.CANCELLED):
+            raise TransitionError(f"「{self.status_enum.label}」の注文の商品は変更できません。")
+        self._require_not_shipped("出荷済の注文の商品は変更できません。")
+
+    def _move(self, target: OrderStatus, actor: str, why: str) -> None:
+        before = self.status_enum
+        self.status = target
+        self._log(actor, f"注文状態: {before.label} → {target.label}（{why}）")
+
+    def _log(self, actor: str, what: str) -> None:
+        self.events.append(OrderEvent(actor=actor, action=what))
+
+
+def _confirm(order: Order, session: Session, actor: str) -> None:
+    order.confirm(session, actor)
+
+
+def _cancel(order: Order, session: Session, actor: str) -> None:
+    order.cancel(session, actor, "訂正でキャンセル")
+
+
+# 訂正's allowed moves (P10, P24); every other pair is refused with a message.
+_CORRECTIONS = {
+    (S.PROVISIONAL, S.COMPLETED): _confirm,
+    (S.PROVISIONAL, S.CANCELLED): _cancel,
+    (S.COMPLETED, S.INSTRUCTED): lambda o, s, a: o.instruct_shipping_by_hand(a),
+    (S.COMPLETED, S.CANCELLED): _cancel,
+    (S.INSTRUCTED, S.COMPLETED): lambda o, s, a: o.set_back_to_completed(a),
+    (S.INSTRUCTED, S.DONE): lambda o, s, a: o.complete_by_hand(a),
+    (S.INSTRUCTED, S.CANCELLED): _cancel,
+    (S.CANCELLED, S.COMPLETED): lambda o, s, a: o.restore(s, a),
+}
+CORRECTABLE_PAIRS = frozenset(_CORRECTIONS)
+
+
+class OrderItem(Base):
+    """A line as sold: code, name and price are copied so history never changes."""
+
+    __tablename__ = "order_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"))
+    variant_id: Mapped[int | None] = mapped_column(ForeignKey("variants.id", ondelete="SET NULL"))
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    option_text: Mapped[str] = mapped_column(String(200), default="")
+    unit_price: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    order: Mapped[Order] = relationship(back_populates="items")
+
+    @property
+    def amount(self) -> int:
+        return self.unit_price * self.quantity
+
+    def reserve(self, session: Session) -> None:
+        if self.variant_id is not None:
+            reserve_stock(session, self.variant_id, self.quantity, self.name)
+
+    def release(self, session: Session) -> None:
+        if self.variant_id is not None:
+            release_stock(session, self.variant_id, self.quantity)
+
+
+class SlipDetails:
+    """The 配送伝票 fields a shipment registration carries (P19's columns)."""
+
+    __slots__ = ("delivery_no", "delivery_date", "shop_code", "shop_name", "shop_tel", "shop_memo")
+
+    def __init__(
+        self,
+        delivery_no: str,
+        delivery_date: datetime | None = None,
+        shop_code: str = "",
+        shop_name: str = "",
+        shop_tel: str = "",
+        shop_memo: str = "",
+    ) -> None:
+        self.delivery_no = delivery_no
+        # None: keep the date already registered, or today for a first registration.
+        self.delivery_date = delivery_date
+        self.shop_code, self.shop_name = shop_code, shop_name
+        self.shop_tel, self.shop_memo = shop_tel, shop_memo
+
+
+class Package(Base):
+    """The order's parcel and its 配送伝票; 荷物状態 lives here."""
+
+    __tablename__ = "packages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("orders.id", ondelete="CASCADE"), unique=True
+    )
+    status: Mapped[str] = mapped_column(String(20), default=PackageStatus.WAITING, index=True)
+    delivery_no: Mapped[str] = mapped_column(String(40), default="")
+    delivery_date: Mapped[datetime | None] = mapped_column(DateTime)
+    shop_code: Mapped[str] = mapped_column(String(40), default="")
+    shop_name: Mapped[str] = mapped_column(String(100), default="")
+    shop_tel: Mapped[str] = mapped_column(String(20), default="")
+    shop_memo: Mapped[str] = mapped_column(String(200), default="")
+    order: Mapped[Order] = relationship(back_populates="package")
+
+    @property
+    def status_enum(self) -> PackageStatus:
+        return PackageStatus(self.status)
+
+    @property
+    def has_slip(self) -> bool:
+        return bool(self.delivery_no)
+
+    def apply_slip(self, slip: SlipDetails) -> bool:
+        """Copy the slip fields; True when any of them differs from what was stored."""
+        changed = False
+        for field in SlipDetails.__slots__:
+            value = getattr(slip, field)
+            if field == "delivery_date" and value is None:
+                value = self.delivery_date or now()
+            if getattr(self, field) != value:
+                setattr(self, field, value)
+                changed = True
+        return changed
+
+
+class OrderEvent(Base):
+    """The order's history: who changed what, when."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(Text)
+    order: Mapped[Order] = relationship(back_populates="events")

@@ -1,0 +1,76 @@
+"""Members (サイト会員) and admin users, with their passwords hashed."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .base import Base, now
+
+
+class PasswordMixin:
+    password_hash: Mapped[str] = mapped_column(String(255), default="")
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+
+class MemberStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"  # 停止
+    WITHDRAWN = "withdrawn"  # 退会
+
+
+class Member(PasswordMixin, Base):
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("subscriber_carrier", "subscriber_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kana: Mapped[str] = mapped_column(String(100), default="")
+    tel: Mapped[str] = mapped_column(String(20), default="")
+    zip_code: Mapped[str] = mapped_column(String(8), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    # The carrier the member's mail address belongs to (docomo/au/softbank/smartphone/pc).
+    carrier: Mapped[str] = mapped_column(String(20), default="pc")
+    newsletter: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(20), default=MemberStatus.ACTIVE)
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # かんたんログイン: the handset's subscriber ID, linked once with the password.
+    subscriber_carrier: Mapped[str | None] = mapped_column(String(20))
+    subscriber_id: Mapped[str | None] = mapped_column(String(100))
+    bounced: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=now, onupdate=now)
+
+    @property
+    def is_active_member(self) -> bool:
+        return self.status == MemberStatus.ACTIVE
+
+
+class AdminUser(PasswordMixin, Base):
+    """A shop operator who logs in to the PC admin."""
+
+    __tablename__ = "admin_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(50), unique=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+
+    # Flask-Login protocol, kept here so the admin needs no wrapper class.
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)

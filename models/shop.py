@@ -1,0 +1,92 @@
+"""Shop settings (設定): shop information, fees, delivery options, guest confirmation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .base import Base
+
+
+def _default_cod_tiers() -> list[dict[str, Any]]:
+    # The usual 代引き fee ladder of Japanese carriers (tax included); the last tier is open.
+    return [
+        {"up_to": 9999, "fee": 315},
+        {"up_to": 29999, "fee": 420},
+        {"up_to": 99999, "fee": 630},
+        {"up_to": None, "fee": 1050},
+    ]
+
+
+def _default_wrapping() -> list[dict[str, Any]]:
+    return [{"name": "包装紙", "fee": 105}, {"name": "ギフトボックス", "fee": 315}]
+
+
+def _default_time_slots() -> list[str]:
+    return ["午前中", "12時～14時", "14時～16時", "16時～18時", "18時～21時"]
+
+
+class ShopSettings(Base):
+    """The single row of shop-wide settings; ``ShopSettings.load`` creates it on first use."""
+
+    __tablename__ = "shop_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_name: Mapped[str] = mapped_column(String(100), default="ケータイショップ")
+    seller: Mapped[str] = mapped_column(String(100), default="")
+    manager: Mapped[str] = mapped_column(String(100), default="")
+    zip_code: Mapped[str] = mapped_column(String(8), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    tel: Mapped[str] = mapped_column(String(20), default="")
+    fax: Mapped[str] = mapped_column(String(20), default="")
+    mail_from: Mapped[str] = mapped_column(String(254), default="shop@example.jp")
+    mail_bcc: Mapped[str] = mapped_column(String(254), default="")
+    returns_policy: Mapped[str] = mapped_column(Text, default="")
+    privacy_policy: Mapped[str] = mapped_column(Text, default="")
+    cod_fee_tiers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=_default_cod_tiers)
+    shipping_fee: Mapped[int] = mapped_column(Integer, default=800)
+    # None: shipping is never free.
+    free_shipping_over: Mapped[int | None] = mapped_column(Integer, default=10000)
+    wrapping_options: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, default=_default_wrapping
+    )
+    delivery_time_slots: Mapped[list[str]] = mapped_column(JSON, default=_default_time_slots)
+    delivery_lead_days: Mapped[int] = mapped_column(Integer, default=3)
+    delivery_range_days: Mapped[int] = mapped_column(Integer, default=14)
+    guest_confirmation: Mapped[bool] = mapped_column(Boolean, default=True)
+    confirmation_hours: Mapped[int] = mapped_column(Integer, default=24)
+    easy_login: Mapped[bool] = mapped_column(Boolean, default=False)
+    low_stock_threshold: Mapped[int] = mapped_column(Integer, default=3)
+
+    @classmethod
+    def load(cls, session: Session) -> ShopSettings:
+        """The shop's settings row, created with defaults when missing (not committed)."""
+        settings = session.scalar(select(cls).where(cls.id == 1))
+        if settings is None:
+            settings = cls(id=1)
+            session.add(settings)
+            session.flush()
+        return settings
+
+    def wrapping_fee(self, name: str | None) -> int:
+        """Fee of the 包装オプション called ``name``; 0 for none or an unknown name."""
+        for option in self.wrapping_options or []:
+            if option.get("name") == name:
+                return int(option.get("fee", 0))
+        return 0
+
+    def cod_fee(self, amount: int) -> int:
+        """代引き手数料 for an order of ``amount`` yen (first tier whose ``up_to`` covers it)."""
+        for tier in self.cod_fee_tiers or []:
+            up_to = tier.get("up_to")
+            if up_to is None or amount <= int(up_to):
+                return int(tier.get("fee", 0))
+        return 0
+
+    def shipping_fee_for(self, subtotal: int) -> int:
+        """配送料: flat, free from ``free_shipping_over`` yen."""
+        if self.free_shipping_over is not None and subtotal >= self.free_shipping_over:
+            return 0
+        return self.shipping_fee
