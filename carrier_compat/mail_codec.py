@@ -1,0 +1,315 @@
+"""Byte encodings of mail text for each carrier, and their receiving-side decoders.
+
+Choices follow jpmobile's mail support (``Jpmobile::Mobile::*::MAIL_CHARSET``):
+
+========== ============ ======= ==========================================
+carrier    charset      CTE     emoji bytes
+========== ============ ======= ==========================================
+docomo     Shift_JIS    8bit    docomo Shift_JIS codes F89F-F9FC
+au         ISO-2022-JP  7bit    au "mail JIS" codes 7521-7B6D inside ESC $ B
+softbank   Shift_JIS    8bit    SoftBank Shift_JIS codes F741-FBFC
+smartphone UTF-8        base64  standard Unicode emoji
+pc         UTF-8        base64  standard Unicode emoji
+========== ============ ======= ==========================================
+
+Shift_JIS here is the CP932 repertoire (NEC row 13 and the IBM extensions),
+which is what handsets and Windows read. ISO-2022-JP is encoded the way
+Microsoft's CP50221 and the WHATWG Encoding Standard (browsers, Thunderbird)
+decode it: JIS X 0208 plus NEC row 13 (0x2D21-) and the NEC-selected IBM
+extensions in rows 89-92 (0x7921-0x7C7E), so ``① ㈱ 髙 ～ ∥ －`` arrive readable.
+au puts its emoji in rows 85-91 of that same JIS space, so for au the IBM
+extension rows are not used; those kanji become their common form (``髙`` -> ``高``)
+or ``〓``. A character no profile can carry becomes ``〓`` (U+3013, the
+Japanese "geta" placeholder), never ``?`` and never nothing.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+import jaconv
+
+from carrier_compat import emoji as _emoji
+
+__all__ = ["MAIL_PROFILES", "MailProfile", "decode_mail_text", "encode_mail_text", "profile_for"]
+
+GETA = "\u3013"
+
+
+@dataclass(frozen=True)
+class MailProfile:
+    """How one carrier's handsets read a text part."""
+
+    carrier: str
+    charset: str  # the MIME label written in Content-Type and RFC 2047 words
+    body_cte: str  # Content-Transfer-Encoding for text/plain
+    emoji: str | None  # which carrier's emoji codes, None for standard Unicode
+
+
+MAIL_PROFILES: dict[str, MailProfile] = {
+    "docomo": MailProfile("docomo", "Shift_JIS", "8bit", "docomo"),
+    "au": MailProfile("au", "ISO-2022-JP", "7bit", "au"),
+    "softbank": MailProfile("softbank", "Shift_JIS", "8bit", "softbank"),
+    "smartphone": MailProfile("smartphone", "UTF-8", "base64", None),
+    "pc": MailProfile("pc", "UTF-8", "base64", None),
+}
+# Legacy PC mail, offered for shops whose customers' clients want it.
+ISO2022JP_PC = MailProfile("pc", "ISO-2022-JP", "7bit", None)
+
+
+def profile_for(carrier: str, charset: str | None = None) -> MailProfile:
+    """The profile for ``carrier``; ``charset='ISO-2022-JP'`` selects legacy PC mail."""
+    if carrier not in MAIL_PROFILES:
+        raise ValueError(f"unknown carrier: {carrier!r}")
+    if charset is None or charset.upper() == MAIL_PROFILES[carrier].charset.upper():
+        return MAIL_PROFILES[carrier]
+    if carrier in ("pc", "smartphone") and charset.upper() == "ISO-2022-JP":
+        return ISO2022JP_PC
+    raise ValueError(f"{carrier} mail cannot be sent as {charset}")
+
+
+# -- emoji: the one place that talks to CC1's emoji module -------------------
+
+def carrier_emoji(text: str, carrier: str) -> str:
+    """Standard Unicode emoji -> ``carrier``'s private-use code points."""
+    return _emoji.to_carrier(text, carrier)
+
+
+def _emoji_sjis(ch: str, carrier: str) -> bytes | None:
+    return _emoji.sjis_bytes(ch, carrier)
+
+
+def _emoji_from_sjis(code: int, carrier: str) -> str:
+    pua = _emoji.pua_from_sjis(code, carrier)
+    return _emoji.from_carrier(pua, carrier) if pua else GETA
+
+
+# -- CP932 repertoire ---------------------------------------------------------
+
+# Unicode forms that CP932 spells differently (JIS X 0208 mappings as decoded
+# by Python's iso2022_jp / euc_jp, and Mac-style input).
+_TO_CP932 = str.maketrans({
+    "\u301c": "\uff5e", "\u2016": "\u2225", "\u2212": "\uff0d", "\u00a2": "\uffe0",
+    "\u00a3": "\uffe1", "\u00ac": "\uffe2", "\u2014": "\u2015", "\u00a6": "\uffe4",
+})
+# IBM-extension kanji that au cannot take (its emoji live in those JIS rows):
+# the everyday form a reader recognises. Others fall back to NFKC, then 〓.
+_COMMON_FORM = str.maketrans({
+    "\u9ad9": "\u9ad8",  # 髙 -> 高
+    "\ufa11": "\u5d0e",  # 﨑 -> 崎
+    "\u5fb7": "\u5fb3",  # 德 -> 徳
+    "\u6ff5": "\u6ff1",  # 濵 -> 濱
+    "\u7028": "\u702c",  # 瀨 -> 瀬
+    "\u9ed1": "\u9ed2",  # 黑 -> 黒
+})
+
+
+def _ibm_sjis_table() -> dict[str, bytes]:
+    """char -> its IBM-extension code (FA40-FC4B), which Windows writes by preference."""
+    table: dict[str, bytes] = {}
+    for lead in (0xFA, 0xFB, 0xFC):
+        for trail in range(0x40, 0xFD):
+            code = bytes((lead, trail))
+            try:
+                table.setdefault(code.decode("cp932"), code)
+            except UnicodeDecodeError:
+                continue
+    return table
+
+
+_IBM_SJIS = _ibm_sjis_table()
+
+
+def _cp932(ch: str) -> bytes | None:
+    if "\ue000" <= ch <= "\uf8ff":  # user-defined area: meaningless to a handset
+        return None
+    try:
+        return ch.encode("cp932")
+    except UnicodeEncodeError:
+        return None
+
+
+def _sjis_to_jis(code: bytes) -> int:
+    """Shift_JIS double byte -> JIS row/cell as one int (may exceed 0x7E7E)."""
+    s1, s2 = code
+    row = (s1 - (0x70 if s1 <= 0x9F else 0xB0)) * 2 - 1
+    if s2 >= 0x9F:
+        return ((row + 1) << 8) | (s2 - 0x7E)
+    return (row << 8) | (s2 - (0x20 if s2 >= 0x80 else 0x1F))
+
+
+def _jis_to_sjis(j1: int, j2: int) -> bytes:
+    s1 = (j1 + 1) // 2 + (0x70 if j1 <= 0x5E else 0xB0)
+    if j1 % 2:
+        s2 = j2 + (0x1F if j2 <= 0x5F else 0x20)
+    else:
+        s2 = j2 + 0x7E
+    return bytes((s1, s2))
+
+
+def _au_mail_jis(sjis: bytes) -> int:
+    """au emoji Shift_JIS (F340-F7FC) -> au's mail JIS code (7521-7B6D).
+
+    The standard arithmetic gives rows 0x85-0x8E; au folds F3/F4 onto rows
+    0x79-0x7C and F6/F7 onto 0x75-0x78 (KDDI's published mail table).
+    """
+    jis = _sjis_to_jis(sjis)
+    row = jis >> 8
+    row -= 0x16 if sjis[0] >= 0xF6 else 0x0C
+    return (row << 8) | (jis & 0xFF)
+
+
+def _au_emoji_from_jis(j1: int, j2: int) -> str:
+    lead_rows = 0x16 if j1 <= 0x78 else 0x0C
+    return _emoji_from_sjis(int.from_bytes(_jis_to_sjis(j1 + lead_rows, j2)), "au")
+
+
+def _substitute(ch: str, encode_one) -> bytes:
+    """Encode a stand-in for ``ch``: its common form, its NFKC form, else 〓."""
+    for candidate in (ch.translate(_COMMON_FORM), unicodedata.normalize("NFKC", ch)):
+        if candidate == ch or not candidate:
+            continue
+        parts = [encode_one(c, substitute=False) for c in candidate]
+        if all(p is not None for p in parts):
+            return b"".join(parts)  # type: ignore[arg-type]
+    return encode_one(GETA, substitute=False)
+
+
+# -- encoders -----------------------------------------------------------------
+
+def _prepare(text: str, profile: MailProfile) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if profile.emoji:
+        text = carrier_emoji(text, profile.emoji)
+    if profile.charset == "UTF-8":
+        return text
+    text = text.translate(_TO_CP932)
+    if profile.charset == "ISO-2022-JP":
+        # RFC 1468 has no half-width katakana; handsets show the full-width ones.
+        text = jaconv.h2z(text, kana=True, ascii=False, digit=False)
+    return text
+
+
+def _sjis_one(ch: str, profile: MailProfile, *, substitute: bool = True) -> bytes | None:
+    if ch < "\x80":
+        return ch.encode("ascii")
+    if profile.emoji and (code := _emoji_sjis(ch, profile.emoji)):
+        return code
+    # Windows writes the IBM-extension code (FA40-) for these kanji; SoftBank's
+    # emoji occupy lead byte FB, so there the NEC-selected code (ED40-) is used.
+    code = _IBM_SJIS.get(ch)
+    if code is None or (profile.emoji == "softbank" and code[0] == 0xFB):
+        code = _cp932(ch)
+    if code is not None:
+        return code
+    if not substitute:
+        return None
+    return _substitute(ch, lambda c, substitute: _sjis_one(c, profile, substitute=substitute))
+
+
+def _jis_one(ch: str, profile: MailProfile, *, substitute: bool = True) -> bytes | None:
+    """Two JIS bytes for a non-ASCII ``ch`` (to go inside ``ESC $ B``)."""
+    if profile.emoji == "au" and (code := _emoji_sjis(ch, "au")):
+        return _au_mail_jis(code).to_bytes(2, "big")
+    code = _cp932(ch)  # Python's cp932 yields the NEC-selected form (ED40-) for IBM kanji
+    if code is not None and len(code) == 2:
+        jis = _sjis_to_jis(code)
+        last_row = 0x74 if profile.emoji == "au" else 0x7C  # au emoji use rows 0x75-
+        if 0x21 <= jis >> 8 <= last_row:
+            return jis.to_bytes(2, "big")
+    if not substitute:
+        return None
+    return _substitute(ch, lambda c, substitute: _jis_one(c, profile, substitute=substitute))
+
+
+def _encode_iso2022jp(text: str, profile: MailProfile) -> bytes:
+    out = bytearray()
+    double = False
+    for ch in text:
+        if ch < "\x80":
+            if double:
+                out += b"\x1b(B"
+                double = False
+            out += ch.encode("ascii")
+            continue
+        if not double:
+            out += b"\x1b$B"
+            double = True
+        out += _jis_one(ch, profile)  # type: ignore[operator]
+    if double:
+        out += b"\x1b(B"
+    return bytes(out)
+
+
+def encode_mail_text(text: str, profile: MailProfile) -> bytes:
+    """``text`` (Unicode, standard emoji) as the bytes ``profile``'s handsets read.
+
+    Line breaks come out as ``\\n``; the MIME generator turns them into CRLF.
+    Never raises for unencodable characters (see the module docstring).
+    """
+    text = _prepare(text, profile)
+    if profile.charset == "UTF-8":
+        return text.encode("utf-8")
+    if profile.charset == "Shift_JIS":
+        return b"".join(_sjis_one(ch, profile) for ch in text)  # type: ignore[misc]
+    return _encode_iso2022jp(text, profile)
+
+
+# -- decoders (what the receiving handset does) --------------------------------
+
+def _decode_sjis(data: bytes, carrier: str | None) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(data):
+        b = data[i]
+        if b < 0x80 or 0xA1 <= b <= 0xDF:
+            out.append(bytes((b,)).decode("cp932"))
+            i += 1
+            continue
+        code = data[i : i + 2]
+        i += 2
+        pua = _emoji.pua_from_sjis(int.from_bytes(code, "big"), carrier) if carrier else None
+        out.append(_emoji.from_carrier(pua, carrier) if pua and carrier else
+                   code.decode("cp932", "replace"))
+    return "".join(out)
+
+
+def _decode_iso2022jp(data: bytes, carrier: str | None) -> str:
+    out: list[str] = []
+    mode, i = "ascii", 0
+    escapes = {b"\x1b(B": "ascii", b"\x1b(J": "ascii", b"\x1b$B": "jis", b"\x1b$@": "jis",
+               b"\x1b(I": "kana"}
+    while i < len(data):
+        if data[i] == 0x1B and data[i : i + 3] in escapes:
+            mode = escapes[data[i : i + 3]]
+            i += 3
+        elif mode == "jis" and data[i] > 0x20:
+            j1, j2 = data[i], data[i + 1]
+            i += 2
+            if carrier == "au" and 0x75 <= j1 <= 0x7B:
+                out.append(_au_emoji_from_jis(j1, j2))
+            else:
+                out.append(_jis_to_sjis(j1, j2).decode("cp932", "replace"))
+        elif mode == "kana" and data[i] > 0x20:
+            out.append(bytes((data[i] + 0x80,)).decode("cp932"))
+            i += 1
+        else:
+            out.append(chr(data[i]))
+            i += 1
+    return "".join(out)
+
+
+def decode_mail_text(data: bytes, charset: str, carrier: str | None = None) -> str:
+    """Decode a received text part as ``carrier``'s handset would, emoji to Unicode.
+
+    ``charset`` is the MIME label (case-insensitive): Shift_JIS, ISO-2022-JP
+    (CP50221 repertoire) or UTF-8. Undecodable bytes become U+FFFD.
+    """
+    label = charset.lower().replace("_", "-")
+    if label in ("shift-jis", "sjis", "cp932", "windows-31j"):
+        return _decode_sjis(data, carrier)
+    if label == "iso-2022-jp":
+        return _decode_iso2022jp(data, carrier)
+    text = data.decode(label, "replace")
+    return _emoji.from_carrier(text, carrier) if carrier in ("docomo", "au", "softbank") else text
