@@ -82,6 +82,10 @@ class MemorySessionStore:
         with self._lock:
             self._items.pop(key, None)
 
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and self.load(key) is not None
 
