@@ -223,15 +223,21 @@ def _fit(build: Callable[[Sequence[InlineImage]], EmailMessage], images: list[In
             return msg
         candidates = [i for i in range(len(images)) if i not in exhausted]
         if not candidates:
-            advice = "画像を減らすか、本文を短くしてください。" if images else (
-                "本文を短くしてください。")
-            raise DecoMailTooLarge(problem, message=f"{problem}{advice}")
+            raise DecoMailTooLarge(problem, message=problem + _advice(images))
         index = max(candidates, key=lambda i: len(images[i].data))
         smaller = _shrink(images[index])
         if smaller is None:
             exhausted.add(index)
         else:
             images[index] = smaller
+
+
+def _advice(images: Sequence[InlineImage]) -> str:
+    if not images:
+        return "本文を短くしてください。"
+    largest = max(images, key=lambda image: len(image.data))
+    return (f"いちばん大きい画像「{largest.filename}」（{len(largest.data):,}バイト）は"
+            "これ以上縮小できません。画像を減らすか、小さい画像にしてください。")
 
 
 def _shrink(image: InlineImage) -> InlineImage | None:

@@ -214,8 +214,12 @@ def build_text_mail(*, to: str | Iterable[str], mail_from: str, subject: str, bo
 
 def set_text_part(msg: EmailMessage, text: str, subtype: str, profile: MailProfile,
                   cte: str | None = None) -> None:
-    """Make ``msg`` a text/``subtype`` part holding ``text`` encoded for ``profile``."""
-    data = encode_mail_text(text, profile)
+    """Make ``msg`` a text/``subtype`` part holding ``text`` encoded for ``profile``.
+
+    The part ends with a line break (SMTP would add one anyway), so the bytes
+    built are the bytes received.
+    """
+    data = encode_mail_text(text if text.endswith("\n") else text + "\n", profile)
     cte = cte or profile.body_cte
     # 8bit needs lines within SMTP's 998-byte limit; base64 is always safe.
     if cte == "8bit" and any(len(line) > 998 for line in data.split(b"\n")):

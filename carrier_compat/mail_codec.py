@@ -285,6 +285,10 @@ def _decode_iso2022jp(data: bytes, carrier: str | None) -> str:
             mode = escapes[data[i : i + 3]]
             i += 3
         elif mode == "jis" and data[i] > 0x20:
+            if i + 1 >= len(data) or data[i + 1] <= 0x20:
+                out.append("\ufffd")
+                i += 1
+                continue
             j1, j2 = data[i], data[i + 1]
             i += 2
             if carrier == "au" and 0x75 <= j1 <= 0x7B:
@@ -304,8 +308,10 @@ def decode_mail_text(data: bytes, charset: str, carrier: str | None = None) -> s
     """Decode a received text part as ``carrier``'s handset would, emoji to Unicode.
 
     ``charset`` is the MIME label (case-insensitive): Shift_JIS, ISO-2022-JP
-    (CP50221 repertoire) or UTF-8. Undecodable bytes become U+FFFD.
+    (CP50221 repertoire) or UTF-8. Undecodable bytes become U+FFFD; CRLF
+    becomes ``\n``.
     """
+    data = data.replace(b"\r\n", b"\n")
     label = charset.lower().replace("_", "-")
     if label in ("shift-jis", "sjis", "cp932", "windows-31j"):
         return _decode_sjis(data, carrier)
