@@ -53,7 +53,7 @@ def test_emoji_is_docomo_shift_jis_code_and_ibm_kanji_in_windows_form():
 def test_text_reads_the_same_in_a_whatwg_shift_jis_decoder():
     received = parse(docomo_mail(body=f"お届け予定 {EXTENDED} です"))
     assert whatwg_decode(received.get_payload(decode=True), "shift_jis") == (
-        f"お届け予定 {EXTENDED} です\r\n")
+        f"お届け予定 {EXTENDED} です\n")
 
 
 def test_subject_is_rfc2047_shift_jis_with_emoji():
