@@ -76,14 +76,16 @@ class Jphone(Softbank):
     codec = "cp932"
 
     def _parse(self) -> None:
+        parts = self.user_agent.split("/", 2)
+        self.generation = parts[1][:1] if len(parts) > 1 else ""
         super()._parse()
         self.supports_cookie = False
-        version = self.user_agent.split("/", 2)[1][:1] if "/" in self.user_agent else ""
-        self.page_limit_bytes = JPHONE_PAGE_LIMITS.get(version, 6 * 1024)
+        self.page_limit_bytes = JPHONE_PAGE_LIMITS.get(self.generation, 6 * 1024)
         self.image_formats = ("PNG", "JPEG")
 
     def _default_pixels(self) -> tuple[int, int]:
-        return DEFAULT_JPHONE_PIXELS
+        # W type (J-PHONE/5.0) handsets already had QVGA screens.
+        return DEFAULT_3G_PIXELS if self.generation == "5" else DEFAULT_JPHONE_PIXELS
 
     def encode(self, text: str) -> bytes:
         """Shift_JIS page with emoji as webcode sequences."""
