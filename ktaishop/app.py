@@ -10,7 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import settings
-from .extensions import csrf, db, login_manager
+from .extensions import csrf, db, keitai, login_manager
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -55,6 +55,11 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
+    from .keitai_store import DatabaseSessionStore, gateway_ranges
+
+    if app.config.get("CARRIER_GATEWAY_RANGES") is None:
+        app.config["CARRIER_GATEWAY_RANGES"] = gateway_ranges(app.config)
+    keitai.init_app(app, session_store=DatabaseSessionStore())
 
 
 def register_blueprints(app: Flask) -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
+from carrier_compat.flask import KeitaiLayer
+
 from .db import Database
 
 db = Database()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+keitai = KeitaiLayer()
