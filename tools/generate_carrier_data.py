@@ -1,6 +1,8 @@
 """Generate carrier_compat/data/ from the reference data in ../shared/data.
 
-Run from the repository root:  .venv/bin/python tools/generate_carrier_data.py [DATA_DIR]
+Run from the repository root:
+    .venv/bin/python tools/generate_carrier_data.py [DATA_DIR [OUT_DIR]]
+DATA_DIR defaults to ../shared/data, OUT_DIR to carrier_compat/data.
 
 Inputs (never committed verbatim):
 - EmojiSources.txt (Unicode UCD): the 722 round-trip mappings Unicode <-> the carriers'
@@ -271,13 +273,14 @@ def main(argv: list[str]) -> int:
     sources = parse_sources(data_dir / "EmojiSources.txt")
     if len(sources) != 722:
         raise SystemExit(f"expected 722 round-trip mappings, found {len(sources)}")
+    out = Path(argv[2]) if len(argv) > 2 else OUT
     rows = parse_e4u(data_dir / "emoji4unicode.xml")
     check_and_mark(rows, sources)
-    OUT.mkdir(parents=True, exist_ok=True)
-    write_emoji(rows, OUT / "emoji.tsv")
-    write_gateways(data_dir / "carrier_gateway_ips.tsv", OUT / "gateway_ips.tsv")
-    write_notice(data_dir, OUT / "NOTICE.md")
-    print(f"wrote {len(rows)} emoji rows ({len(sources)} round-trip) to {OUT}")
+    out.mkdir(parents=True, exist_ok=True)
+    write_emoji(rows, out / "emoji.tsv")
+    write_gateways(data_dir / "carrier_gateway_ips.tsv", out / "gateway_ips.tsv")
+    write_notice(data_dir, out / "NOTICE.md")
+    print(f"wrote {len(rows)} emoji rows ({len(sources)} round-trip) to {out}")
     return 0
 
 
