@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +39,11 @@ class StockDisplay(enum.StrEnum):
     SHOW = "show"  # 在庫あり / 在庫切れ
     HIDE = "hide"  # nothing shown
     LOW = "low"  # 残りわずか below the shop's threshold, else 在庫あり
+
+    @property
+    def label(self) -> str:
+        """The admin's words for the setting (P23 在庫表示)."""
+        return {"show": "表示する", "hide": "表示しない", "low": "残りわずか表示"}[self.value]
 
 
 class Shelf(Base):
@@ -86,6 +92,48 @@ class Product(Base):
     def total_stock(self) -> int:
         return sum(v.stock for v in self.variants)
 
+    def set_options(
+        self, axes: Sequence[Mapping[str, Any]], stocks: Mapping[str, int | None]
+    ) -> None:
+        """Set the option axes and the stock of every combination.
+
+        ``stocks`` maps a combination's text (see :func:`option_combinations`) to its
+        stock; a missing or None value keeps the stock the row has (0 for a new one), so
+        an admin form that did not touch a number never overwrites a sale made meanwhile.
+        A combination that still exists keeps its Variant row and id, so order lines stay
+        linked to it; combinations that are gone are deleted.
+        """
+        clean = [{"name": str(a["name"]), "values": [str(v) for v in a["values"]]}
+                 for a in axes]
+        existing = {variant.option_text: variant for variant in self.variants}
+        variants = []
+        for position, text in enumerate(option_combinations(clean)):
+            variant = existing.pop(text, None) or Variant(option_text=text, stock=0)
+            if stocks.get(text) is not None:
+                variant.stock = int(stocks[text])  # type: ignore[arg-type]
+            variant.position = position
+            variants.append(variant)
+        self.option_axes = clean
+        self.variants = variants  # delete-orphan removes the combinations that are gone
+
+    def remove(self, session: Session) -> bool:
+        """削除: delete the product, or only hide it when it was ever ordered.
+
+        Order lines keep their own copy of name and price either way; hiding keeps the
+        link from the line to the product. Returns True when the row was deleted.
+        """
+        from .orders import OrderItem  # orders import the catalog: import late
+
+        ordered = session.scalar(
+            select(OrderItem.id).where(OrderItem.product_id == self.id).limit(1)
+        )
+        if ordered is not None:
+            self.deleted = True
+            self.published = False
+            return False
+        session.delete(self)
+        return True
+
     def stock_label(self, stock: int, low_threshold: int) -> str | None:
         """The 在庫表示 text for ``stock`` units, or None when the shop hides it."""
         if self.stock_display == StockDisplay.HIDE:
@@ -109,6 +157,19 @@ class Variant(Base):
     stock: Mapped[int] = mapped_column(Integer, default=0)
     position: Mapped[int] = mapped_column(Integer, default=0)
     product: Mapped[Product] = relationship(back_populates="variants")
+
+
+def option_combinations(axes: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Display texts of every combination, first axis outermost.
+
+    ``[{"name": "サイズ", "values": ["S", "M"]}, {"name": "カラー", "values": ["白"]}]``
+    gives ``["サイズ:S カラー:白", "サイズ:M カラー:白"]``; no axes give ``[""]``.
+    """
+    texts = [""]
+    for axis in axes:
+        texts = [f"{text} {axis['name']}:{value}".strip()
+                 for text in texts for value in axis["values"]]
+    return texts
 
 
 def reserve_stock(session: Session, variant_id: int, quantity: int, item_name: str) -> None:

@@ -27,6 +27,10 @@ class MemberStatus(enum.StrEnum):
     SUSPENDED = "suspended"  # 停止
     WITHDRAWN = "withdrawn"  # 退会
 
+    @property
+    def label(self) -> str:
+        return {"active": "有効", "suspended": "停止", "withdrawn": "退会"}[self.value]
+
 
 class Member(PasswordMixin, Base):
     __tablename__ = "members"
@@ -54,6 +58,20 @@ class Member(PasswordMixin, Base):
     @property
     def is_active_member(self) -> bool:
         return self.status == MemberStatus.ACTIVE
+
+    @property
+    def status_label(self) -> str:
+        return MemberStatus(self.status).label
+
+    def change_status(self, status: MemberStatus) -> None:
+        """停止, 退会 or back to 有効. 退会 also stops the メルマガ and unlinks
+        かんたんログイン, so a withdrawn member gets no mail and no handset login.
+        """
+        self.status = status
+        if status is MemberStatus.WITHDRAWN:
+            self.newsletter = False
+            self.subscriber_carrier = None
+            self.subscriber_id = None
 
 
 class AdminUser(PasswordMixin, Base):
