@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from .base import Base, now
-from .catalog import Product, Shelf, StockDisplay, Variant, published_products
+from .catalog import (
+    Product,
+    Shelf,
+    StockDisplay,
+    Variant,
+    published_products,
+    release_stock,
+    reserve_stock,
+)
 from .checkout import (
     CartLine,
     CheckoutDetails,
@@ -17,19 +25,19 @@ from .errors import DomainError, OutOfStock, TransitionError
 from .fees import Fees, calculate_fees
 from .mail import MailKind, MailLog, MailTemplate, OutboxMessage, OutboxStatus, queue_mail
 from .numbering import OrderSequence, next_order_no
-from .orders import Order, OrderEvent, OrderItem, Package, SlipDetails
+from .orders import CORRECTABLE_PAIRS, Order, OrderEvent, OrderItem, Package, SlipDetails
 from .people import AdminUser, Member, MemberStatus
 from .sessions import KeitaiSession
 from .shop import ShopSettings
 from .statuses import OrderStatus, PackageStatus, PaymentMethod
 
 __all__ = [
-    "AdminUser", "Base", "CartLine", "CheckoutDetails", "DomainError", "Fees",
+    "CORRECTABLE_PAIRS", "AdminUser", "Base", "CartLine", "CheckoutDetails", "DomainError", "Fees",
     "KeitaiSession", "MailKind", "MailLog", "MailTemplate", "Member", "MemberStatus",
     "Order", "OrderEvent", "OrderItem", "OrderSequence", "OrderStatus", "OutOfStock",
     "OutboxMessage", "OutboxStatus", "Package", "PackageStatus", "PaymentMethod", "Person",
     "PlacedOrder", "Product", "Shelf", "ShopSettings", "SlipDetails", "StockDisplay",
     "TransitionError", "Variant", "calculate_fees", "expire_provisional_orders",
     "find_by_confirm_token", "next_order_no", "now", "place_order", "published_products",
-    "queue_mail",
+    "queue_mail", "release_stock", "reserve_stock",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Integer, String, Text, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import Base
@@ -64,10 +65,14 @@ class ShopSettings(Base):
     def load(cls, session: Session) -> ShopSettings:
         """The shop's settings row, created with defaults when missing (not committed)."""
         settings = session.scalar(select(cls).where(cls.id == 1))
-        if settings is None:
-            settings = cls(id=1)
-            session.add(settings)
-            session.flush()
+        if settings is not None:
+            return settings
+        try:
+            with session.begin_nested():  # a concurrent first checkout may insert it too
+                settings = cls(id=1)
+                session.add(settings)
+        except IntegrityError:
+            settings = session.scalar(select(cls).where(cls.id == 1))
         return settings
 
     def wrapping_fee(self, name: str | None) -> int:
