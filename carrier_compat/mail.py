@@ -14,7 +14,6 @@ import base64
 import copy
 import re
 from collections.abc import Iterable, Mapping
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.policy import default as default_policy
@@ -120,6 +119,13 @@ def _split_display(value: str) -> tuple[str, str]:
     return name, match.group(2)
 
 
+def _quoted_name(name: str) -> str:
+    """An RFC 5322 phrase: atoms as they are, anything else as a quoted-string."""
+    if re.fullmatch(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+", name):
+        return name
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _mailbox(value: str, profile: MailProfile, what: str) -> tuple[str, str, str]:
     """-> (bare address, readable form, wire form) for one mailbox."""
     check_header_value(value, what)
@@ -130,10 +136,11 @@ def _mailbox(value: str, profile: MailProfile, what: str) -> tuple[str, str, str
     if not name:
         return addr, wire_addr, wire_addr
     if name.isascii():
-        shown = str(Address(display_name=name, addr_spec="x@x.invalid")).rpartition(" <")[0]
+        shown = _quoted_name(name)
     else:
         shown = encode_header_words(name, profile, _MAX_LINE - 10)
-    return addr, f"{name} <{wire_addr}>", f"{shown} <{wire_addr}>"
+    # The readable form is parsed again by smtp_envelope, so it is quoted too.
+    return addr, f"{_quoted_name(name)} <{wire_addr}>", f"{shown} <{wire_addr}>"
 
 
 def _set_mailboxes(msg: EmailMessage, name: str, values: Iterable[str],

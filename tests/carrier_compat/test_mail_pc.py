@@ -102,3 +102,11 @@ def test_pc_mail_with_bcc_over_smtp(smtp_sink):
     assert mail.rcpt_tos == ["customer@example.com", "audit@example.jp"]
     assert b"Bcc" not in mail.raw and b"audit@" not in mail.raw
     assert mail.message.get_content() == f"お客様\n{EXTENDED}\n特上{SUSHI}セット\n"
+
+
+def test_display_names_with_commas_and_quotes_stay_one_mailbox():
+    msg = pc_mail(to=['Yamada, Taro "Boss" <taro@example.com>', "山田, 花子 <hanako@example.com>"])
+    addresses = parse(msg)["To"].addresses
+    assert [(a.display_name, a.addr_spec) for a in addresses] == [
+        ('Yamada, Taro "Boss"', "taro@example.com"), ("山田, 花子", "hanako@example.com")]
+    assert smtp_envelope(msg)[1] == ["taro@example.com", "hanako@example.com"]
