@@ -196,11 +196,14 @@ def _sjis_one(ch: str, profile: MailProfile, *, substitute: bool = True) -> byte
         return ch.encode("ascii")
     if profile.emoji and (code := _emoji_sjis(ch, profile.emoji)):
         return code
-    # Windows writes the IBM-extension code (FA40-) for these kanji; SoftBank's
-    # emoji occupy lead byte FB, so there the NEC-selected code (ED40-) is used.
-    code = _IBM_SJIS.get(ch)
-    if code is None or (profile.emoji == "softbank" and code[0] == 0xFB):
-        code = _cp932(ch)
+    code = _cp932(ch)
+    if code is not None and code[0] in (0xED, 0xEE):
+        # Python writes the NEC-selected code (ED40-) where Windows writes the
+        # IBM-extension one (FA40-); handsets' content came from Windows. SoftBank's
+        # emoji occupy lead byte FB, so there the NEC-selected code stays.
+        ibm = _IBM_SJIS.get(ch)
+        if ibm is not None and not (profile.emoji == "softbank" and ibm[0] == 0xFB):
+            code = ibm
     if code is not None:
         return code
     if not substitute:

@@ -50,6 +50,13 @@ def test_emoji_is_docomo_shift_jis_code_and_ibm_kanji_in_windows_form():
     assert b"\xfb\xfc" in payload  # ... the handset gets FBFC, as Windows writes it
 
 
+def test_characters_in_nec_row_13_keep_their_nec_codes():
+    # Ⅰ and ¬ also exist among the IBM extensions; Windows writes the NEC/JIS codes.
+    payload = parse(docomo_mail(body="Ⅰ型 ￢ №")).get_payload(decode=True)
+    assert payload.replace(b"\r\n", b"\n") == "Ⅰ型 ￢ №\n".encode("cp932")
+    assert b"\xfa" not in payload
+
+
 def test_text_reads_the_same_in_a_whatwg_shift_jis_decoder():
     received = parse(docomo_mail(body=f"お届け予定 {EXTENDED} です"))
     assert whatwg_decode(received.get_payload(decode=True), "shift_jis") == (
