@@ -17,7 +17,6 @@ stand-in such as [霧]; never '?' and never nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -114,33 +113,49 @@ _SJIS_TO_PUA: dict[str, dict[int, str]] = {
 }
 
 
-def _emoji_pattern() -> re.Pattern[str]:
-    """Longest match first; an optional variation selector after each character is eaten."""
-    keys = {s.unicode for s in EMOJI if s.unicode}
-    vs = f"[{_VARIATION_SELECTORS}]?"
-    multi = sorted((k for k in keys if len(k) > 1), key=len, reverse=True)
-    alternatives = [vs.join(re.escape(ch) for ch in key) for key in multi]
-    singles = "".join(re.escape(k) for k in sorted(keys) if len(k) == 1)
-    alternatives.append(f"[{singles}]{vs}")
-    return re.compile("|".join(alternatives))
+# Finding emoji fast matters: every keitai page goes through here. A single character
+# class lets the regex engine scan in C; BMP members are looked up in O(1), so the class
+# holds the exact BMP emoji plus the whole U+1F000 plane block (a coarse superset; the
+# run is then resolved exactly in Python). Keycaps (digit + U+20E3) are the only
+# sequences starting with ordinary text, so they get their own pass, taken only when
+# U+20E3 occurs at all. Variation selectors carry nothing for a handset and are dropped.
+_BMP_EMOJI = "".join(sorted(s.unicode for s in EMOJI if s.unicode and len(s.unicode) == 1
+                            and ord(s.unicode) < 0x10000))
+_CANDIDATES = re.compile(f"[{re.escape(_BMP_EMOJI)}{_VARIATION_SELECTORS}\U0001F000-\U0001FFFF]+")
+_KEYCAP = re.compile(f"[#0-9][{_VARIATION_SELECTORS}]?\u20e3")
 
 
-_PATTERN = _emoji_pattern()
+def _convert_run(run: str, table: dict[str, str]) -> str:
+    """Resolve a run of candidate characters: pairs (flags) first, then single chars."""
+    out = []
+    i = 0
+    while i < len(run):
+        pair = run[i:i + 2]
+        if len(pair) == 2 and pair in table:
+            out.append(table[pair])
+            i += 2
+            continue
+        char = run[i]
+        if char not in _VARIATION_SELECTORS:
+            out.append(table.get(char, char))
+        i += 1
+    return "".join(out)
+
+
+def _convert(text: str, table: dict[str, str]) -> str:
+    """Replace every Unicode emoji in `text` by table[emoji] (unknown ones kept)."""
+    if "\u20e3" in text:
+        text = _KEYCAP.sub(lambda m: table.get(_strip_vs(m.group()), m.group()), text)
+    def replace(match: re.Match[str]) -> str:
+        run = match.group()
+        # the common case, one emoji on its own, without the general loop
+        return table.get(run, run) if len(run) == 1 else _convert_run(run, table)
+
+    return _CANDIDATES.sub(replace, text)
 
 
 def _strip_vs(text: str) -> str:
     return text.replace("\ufe0f", "").replace("\ufe0e", "")
-
-
-def _substituter(table: dict[str, str]) -> Callable[[re.Match[str]], str]:
-    def replace(match: re.Match[str]) -> str:
-        key = _strip_vs(match.group())
-        return table.get(key, match.group())
-
-    return replace
-
-
-_TO_CARRIER_SUB = {c: _substituter(TO_CARRIER[c]) for c in CARRIERS}
 
 
 def to_carrier(text: str, carrier: str | None) -> str:
@@ -151,14 +166,23 @@ def to_carrier(text: str, carrier: str | None) -> str:
     """
     if carrier is None:
         return text
-    return _PATTERN.sub(_TO_CARRIER_SUB[carrier], text)
+    return _convert(text, TO_CARRIER[carrier])
+
+
+_PUA = re.compile("[\ue000-\uf8ff]")
+
+
+def map_pua(text: str, table: dict[int, str]) -> str:
+    """Replace private-use characters found in `table` (keyed by code point); the scan
+    runs in C, so text without PUA costs almost nothing (str.translate would not)."""
+    return _PUA.sub(lambda m: table.get(ord(m.group()), m.group()), text)
 
 
 def from_carrier(text: str, carrier: str | None) -> str:
     """`carrier`'s PUA code points -> standard Unicode (or the symbol's text stand-in)."""
     if carrier is None:
         return text
-    return text.translate(FROM_CARRIER[carrier])
+    return map_pua(text, FROM_CARRIER[carrier])
 
 
 def sjis_bytes(pua_char: str, carrier: str) -> bytes | None:
@@ -199,11 +223,6 @@ def _sjis_tables(carrier: str) -> tuple[dict[str, str], dict[int, str]]:
     return encode, decode
 
 
-@lru_cache(maxsize=8)
-def _sjis_substituter(carrier: str) -> Callable[[re.Match[str]], str]:
-    return _substituter(_sjis_tables(carrier)[0])
-
-
 def encode_sjis(text: str, carrier: str, errors: str = "xmlcharrefreplace") -> bytes:
     """Encode as CP932 with `carrier`'s Shift_JIS emoji codes.
 
@@ -212,7 +231,7 @@ def encode_sjis(text: str, carrier: str, errors: str = "xmlcharrefreplace") -> b
     Raises UnicodeEncodeError only with errors='strict'.
     """
     if carrier in _UDA_CARRIERS:
-        converted = _PATTERN.sub(_sjis_substituter(carrier), text)
+        converted = _convert(text, _sjis_tables(carrier)[0])
         return converted.encode("cp932", errors)
     out = bytearray()
     for piece in _split_emoji(to_carrier(text, carrier)):
@@ -241,7 +260,7 @@ def decode_sjis(data: bytes, carrier: str) -> str:
     that are not CP932.
     """
     if carrier in _UDA_CARRIERS:
-        return data.decode("cp932").translate(_sjis_tables(carrier)[1])
+        return map_pua(data.decode("cp932"), _sjis_tables(carrier)[1])
     parts: list[str] = []
     pending = bytearray()
     for match in _SJIS_TOKEN.finditer(data):

@@ -89,7 +89,7 @@ class Jphone(Softbank):
 
     def encode(self, text: str) -> bytes:
         """Shift_JIS page with emoji as webcode sequences."""
-        converted = emoji.to_carrier(text, "softbank").translate(_TO_WEBCODE)
+        converted = emoji.map_pua(emoji.to_carrier(text, "softbank"), _TO_WEBCODE)
         return converted.encode("cp932", "xmlcharrefreplace")
 
     def decode(self, data: bytes) -> str:
