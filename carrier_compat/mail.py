@@ -5,7 +5,11 @@ headers are already encoded (RFC 2047, in the body's charset) and stored as
 :class:`PreEncodedHeader` objects so the ``email`` package does not re-encode
 them as UTF-8 when the message is serialised. Send it with
 :func:`smtp_envelope` + :func:`smtp_bytes` (or ``smtplib.send_message``,
-which also drops ``Bcc``).
+which also drops ``Bcc``), or write ``as_bytes()`` to an ``.eml`` file.
+
+Not ``as_string()``: docomo and SoftBank parts are 8bit Shift_JIS, and
+Python's str generator re-encodes such parts to ISO-2022-JP, which fails on
+CP932 characters and emoji. Keep the Unicode text for a sent-mail history.
 """
 
 from __future__ import annotations
@@ -66,6 +70,9 @@ class PreEncodedHeader(str):
         obj.name = name
         obj.encoded = encoded
         return obj
+
+    def __getnewargs__(self) -> tuple[str, str, str]:  # copy, deepcopy and pickle
+        return (self.name, str(self), self.encoded)
 
     def fold(self, *, policy: EmailPolicy) -> str:
         """``Name: value`` with the continuation lines joined by ``policy.linesep``."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import pytest
 
 from carrier_compat.mail import build_text_mail, smtp_envelope
@@ -110,3 +113,13 @@ def test_display_names_with_commas_and_quotes_stay_one_mailbox():
     assert [(a.display_name, a.addr_spec) for a in addresses] == [
         ('Yamada, Taro "Boss"', "taro@example.com"), ("山田, 花子", "hanako@example.com")]
     assert smtp_envelope(msg)[1] == ["taro@example.com", "hanako@example.com"]
+
+
+@pytest.mark.parametrize("carrier", ["docomo", "au", "softbank", "pc"])
+def test_built_mail_can_be_copied_pickled_and_written_as_eml(carrier):
+    to = {"docomo": "a@docomo.ne.jp", "au": "a@ezweb.ne.jp", "softbank": "a@softbank.ne.jp",
+          "pc": "a@example.com"}[carrier]
+    msg = pc_mail(to=to)
+    assert wire(copy.deepcopy(msg)) == wire(msg)
+    assert wire(pickle.loads(pickle.dumps(msg))) == wire(msg)
+    assert msg.as_bytes().replace(b"\n", b"\r\n") == wire(msg)  # e.g. a file:// outbox
