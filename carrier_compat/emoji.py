@@ -146,10 +146,13 @@ def _convert(text: str, table: dict[str, str]) -> str:
     """Replace every Unicode emoji in `text` by table[emoji] (unknown ones kept)."""
     if "\u20e3" in text:
         text = _KEYCAP.sub(lambda m: table.get(_strip_vs(m.group()), m.group()), text)
+
     def replace(match: re.Match[str]) -> str:
         run = match.group()
+        if len(run) > 1:
+            return _convert_run(run, table)
         # the common case, one emoji on its own, without the general loop
-        return table.get(run, run) if len(run) == 1 else _convert_run(run, table)
+        return "" if run in _VARIATION_SELECTORS else table.get(run, run)
 
     return _CANDIDATES.sub(replace, text)
 

@@ -146,3 +146,8 @@ def test_generator_reproduces_the_committed_tables(tmp_path: Path) -> None:
                    check=True, capture_output=True)
     for name in ("emoji.tsv", "gateway_ips.tsv", "NOTICE.md"):
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
+
+
+def test_stray_variation_selector_does_not_reach_a_shift_jis_page() -> None:
+    page = detect({"HTTP_USER_AGENT": PAGE_UA["docomo"]})
+    assert page.encode("A\ufe0f") == b"A"
