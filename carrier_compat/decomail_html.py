@@ -169,7 +169,9 @@ def cid_references(fragment: str) -> list[str]:
 
 def html_to_text(fragment: str) -> str:
     """A plain-text rendering of a sanitized fragment, for the mandatory text part."""
-    text = re.sub(r"(?i)<br\s*/?>|</(p|div)>|<hr[^>]*>", "\n", fragment)
+    # Links keep their address, so a text-only reader can still follow them.
+    text = re.sub(r'<a href="([^"]*)">(.*?)</a>', r"\2 \1", fragment, flags=re.DOTALL)
+    text = re.sub(r"(?i)<br\s*/?>|</(p|div)>|<hr[^>]*>", "\n", text)
     text = re.sub(r"<[^>]+>", "", text)
     lines = [line.strip() for line in html.unescape(text).splitlines()]
     return "\n".join(lines).strip()

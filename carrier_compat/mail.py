@@ -235,8 +235,8 @@ def set_text_part(msg: EmailMessage, text: str, subtype: str, profile: MailProfi
     """
     data = encode_mail_text(text if text.endswith("\n") else text + "\n", profile)
     cte = cte or profile.body_cte
-    # 8bit needs lines within SMTP's 998-byte limit; base64 is always safe.
-    if cte == "8bit" and any(len(line) > 998 for line in data.split(b"\n")):
+    # 7bit/8bit need lines within SMTP's 998-byte limit; base64 is always safe.
+    if cte in ("7bit", "8bit") and any(len(line) > 998 for line in data.split(b"\n")):
         cte = "base64"
     msg.set_content(data, maintype="text", subtype=subtype, cte=cte,
                     params={"charset": profile.charset})

@@ -124,7 +124,18 @@ def test_there_is_always_a_text_part():
     received = parse(deco("docomo", text=""))
     text_part = next(p for p in received.walk() if p.get_content_type() == "text/plain")
     text = body_as_received(text_part, "docomo")
-    assert "春のセール☀" in text and "商品を見る" in text
+    assert "春のセール☀" in text and "商品を見る https://shop.example.jp/item/1" in text
+
+
+@pytest.mark.parametrize("carrier", ["docomo", "au"])
+def test_html_on_one_long_line_is_not_sent_beyond_smtp_line_limits(carrier):
+    long_html = HTML + "<font color=\"red\">とても長い行</font>" * 60  # no line breaks
+    received = parse(deco(carrier, html=long_html))
+    assert html_part(received)["Content-Transfer-Encoding"] == "base64"
+    assert "とても長い行" * 2 in body_as_received(html_part(received), carrier).replace(
+        '</font><font color="red">', "")
+    assert all(len(line) <= 998 for line in smtp_bytes(deco(carrier, html=long_html)).split(
+        b"\r\n"))
 
 
 def test_missing_image_is_refused_in_japanese():
