@@ -237,6 +237,9 @@ SMARTPHONE = [
        "Chrome/39.0.0.0 Mobile Safari/537.36", "KYF31", garaho=True),
     _p(f"Mozilla/5.0 (Linux; Android 8.1.0; KYF37 Build/3.030VE.0100.a) {_WEBKIT} "
        "Version/4.0 Chrome/61.0.3163.98 Mobile Safari/537.36", "KYF37", garaho=True),
+    _p("Mozilla/5.0 (Linux; Android 5.1.1; KYF33 Build/XXXX; wv) AppleWebkit/537.36 "
+       "(KHTML, like Gecko) Version/4.0 Chrome/46.0.2490.76 Mobile Safari/537.36", "KYF33",
+       garaho=True),
     _p(f"Mozilla/5.0 (Linux; Android 5.1; SHF31 Build/S4040) {_WEBKIT} Version/4.0 "
        "Chrome/39.0.0.0 Mobile Safari/537.36", "SHF31", garaho=True),
     _p(f"Mozilla/5.0 (Linux; Android 5.1.1; SHF33 Build/S5060) {_WEBKIT} Version/4.0 "
