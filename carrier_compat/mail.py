@@ -38,6 +38,9 @@ __all__ = [
     "build_text_mail",
     "check_header_value",
     "encode_header_words",
+    "resolve_profile",
+    "set_envelope_headers",
+    "set_text_part",
     "smtp_bytes",
     "smtp_envelope",
 ]
