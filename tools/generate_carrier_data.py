@@ -130,6 +130,13 @@ def parse_sources(path: Path) -> dict[str, dict[str, int]]:
     return result
 
 
+def _bracket(text_repr: str | None) -> str:
+    """Carrier logos only have a textual representation ('J-PHONE SHOP'): show it so."""
+    if not text_repr:
+        return ""
+    return text_repr if len(text_repr) == 1 else f"[{text_repr}]"
+
+
 def parse_e4u(path: Path) -> list[Row]:
     """emoji4unicode.xml -> rows with PUA and fallbacks split apart."""
     rows = []
@@ -145,8 +152,10 @@ def parse_e4u(path: Path) -> list[Row]:
                 fallback[carrier] = value[1:].replace("+", " ").upper()
             else:
                 own[carrier] = value.upper()
+        text = (elem.get("text_fallback") or EXTRA_TEXT.get(uni, "")
+                or _bracket(elem.get("text_repr")))
         # A literal '?' would look like a conversion failure on the handset.
-        text = (elem.get("text_fallback") or EXTRA_TEXT.get(uni, "")).replace("?", "？")
+        text = text.replace("?", "？")
         rows.append(Row(uni, False, own, fallback, elem.get("name", ""), text))
     return rows
 
