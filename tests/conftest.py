@@ -210,6 +210,14 @@ class SmtpServer:
         return list(self.messages)
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 class _Handler:
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
@@ -229,10 +237,10 @@ def smtp_server() -> Iterator[SmtpServer]:
     """A real SMTP server (aiosmtpd) on 127.0.0.1 keeping the raw bytes of every message."""
     from aiosmtpd.controller import Controller
 
-    server = SmtpServer("127.0.0.1", 0)
-    controller = Controller(_Handler(server), hostname="127.0.0.1", port=0)
+    server = SmtpServer("127.0.0.1", free_port())
+    # aiosmtpd connects to its own port to check it started: it needs a real port number.
+    controller = Controller(_Handler(server), hostname="127.0.0.1", port=server.port)
     controller.start()
-    server.port = controller.server.sockets[0].getsockname()[1]
     yield server
     controller.stop()
 
