@@ -1,0 +1,143 @@
+"""注文一覧's search (P8, P17, P25): criteria from the query string, and the SQL they mean.
+
+The same criteria drive the list, its paging and the ダウンロード CSV, so what the shop
+owner sees is exactly what the file holds. No status box ticked means every order
+except キャンセル; キャンセル orders appear only when that box is ticked (P25).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import jaconv
+from sqlalchemy import ColumnElement, Select, func, or_, select
+
+from models import Order, OrderStatus, PaymentMethod
+
+PAGE_SIZE = 50
+MAX_KEYWORD = 100
+# The check boxes in the manual's order (P8): 決済方法 and 注文状態.
+PAYMENT_CHOICES = tuple(PaymentMethod)
+STATUS_CHOICES = tuple(OrderStatus)
+# Hyphens and dashes people type inside phone numbers (ASCII, full-width, long vowel…).
+_TEL_PUNCTUATION = re.compile(r"[-‐‑–—―−－ー()（）]")
+
+
+@dataclass
+class OrderSearch:
+    """What the admin asked for; ``errors`` holds Japanese messages for bad input."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    keyword: str = ""
+    payments: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    page: int = 1
+    errors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_args(cls, args: Any) -> OrderSearch:
+        """Read ``args`` (request.args); never raises, bad values become ``errors``."""
+        search = cls()
+        search.date_from = search._date(args.get("date_from", ""), "注文日（開始）")
+        search.date_to = search._date(args.get("date_to", ""), "注文日（終了）")
+        if search.date_from and search.date_to and search.date_from > search.date_to:
+            search.errors.append("注文日の開始日が終了日より後になっています。")
+        search.keyword = (args.get("keyword") or "").strip()[:MAX_KEYWORD]
+        search.payments = [p.value for p in PAYMENT_CHOICES if p.value in args.getlist("payment")]
+        search.statuses = [s.value for s in STATUS_CHOICES if s.value in args.getlist("status")]
+        page = args.get("page", "1")
+        search.page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+        return search
+
+    def _date(self, text: str, label: str) -> date | None:
+        text = unicodedata.normalize("NFKC", text or "").strip().replace("/", "-")
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            self.errors.append(f"{label}は YYYY-MM-DD の形で入力してください。")
+            return None
+
+    def query_args(self, **override: Any) -> dict[str, Any]:
+        """The criteria as query-string values (for paging and the download link)."""
+        values: dict[str, Any] = {
+            "date_from": self.date_from.isoformat() if self.date_from else "",
+            "date_to": self.date_to.isoformat() if self.date_to else "",
+            "keyword": self.keyword, "payment": self.payments, "status": self.statuses,
+        }
+        values.update(override)
+        return {k: v for k, v in values.items() if v not in ("", [], None)}
+
+    def query_string(self, **override: Any) -> str:
+        return urlencode(self.query_args(**override), doseq=True)
+
+    # -- SQL -----------------------------------------------------------------------------
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """The WHERE conditions of this search (on ``orders`` only)."""
+        where: list[ColumnElement[bool]] = []
+        if self.date_from:
+            where.append(Order.ordered_at >= datetime.combine(self.date_from, time.min))
+        if self.date_to:
+            where.append(Order.ordered_at < datetime.combine(self.date_to + timedelta(1), time.min))
+        if self.payments and len(self.payments) < len(PAYMENT_CHOICES):
+            where.append(Order.payment_method.in_(self.payments))
+        if self.statuses:
+            if len(self.statuses) < len(STATUS_CHOICES):
+                where.append(Order.status.in_(self.statuses))
+        else:
+            where.append(Order.status != OrderStatus.CANCELLED)
+        where.extend(keyword_condition(term) for term in split_keyword(self.keyword))
+        return where
+
+    def ordered(self, statement: Select) -> Select:
+        """Newest first; the id breaks ties so paging never repeats or skips a row."""
+        return statement.where(*self.conditions()).order_by(
+            Order.ordered_at.desc(), Order.id.desc()
+        )
+
+    def count_statement(self) -> Select:
+        return select(func.count()).select_from(Order).where(*self.conditions())
+
+    def page_statement(self) -> Select:
+        return self.ordered(select(Order)).limit(PAGE_SIZE).offset((self.page - 1) * PAGE_SIZE)
+
+    def ids_statement(self) -> Select:
+        return self.ordered(select(Order.id))
+
+
+def split_keyword(keyword: str) -> list[str]:
+    """Terms separated by spaces (half- or full-width); every term must match."""
+    return [term for term in re.split(r"\s+", keyword.replace("\u3000", " ")) if term]
+
+
+def keyword_condition(term: str) -> ColumnElement[bool]:
+    """One term against 購入者 name, kana, address, order number, email and tel.
+
+    Kana is matched in katakana whatever the admin typed (ひらがな or ｶﾀｶﾅ), and a
+    phone number matches with or without hyphens.
+    """
+    kana = jaconv.hira2kata(unicodedata.normalize("NFKC", term))
+    columns = (Order.purchaser_name, Order.purchaser_address, Order.order_no)
+    checks: list[ColumnElement[bool]] = [c.contains(term, autoescape=True) for c in columns]
+    checks.append(Order.purchaser_kana.contains(kana, autoescape=True))
+    checks.append(func.lower(Order.purchaser_email).contains(term.lower(), autoescape=True))
+    digits = _TEL_PUNCTUATION.sub("", unicodedata.normalize("NFKC", term))
+    checks.append(Order.purchaser_tel.contains(term, autoescape=True))
+    if digits.isdigit() and digits != term:
+        # Stored numbers may carry hyphens too: compare both sides without them.
+        bare_tel = func.replace(Order.purchaser_tel, "-", "")
+        checks.append(bare_tel.contains(digits, autoescape=True))
+    return or_(*checks)
+
+
+def page_count(total: int) -> int:
+    return max(1, -(-total // PAGE_SIZE))
+
