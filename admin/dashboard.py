@@ -1,12 +1,130 @@
-"""Placeholder until this screen family's issue lands."""
+"""The dashboard, the admin's first page: today's and this month's orders, the status
+counts that lead to the filtered lists, 30 days of sales as an inline SVG chart, and
+orders per carrier.
+
+Sales count every order except 仮注文 (not confirmed yet) and キャンセル.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
 from flask import render_template
+from sqlalchemy import func, select
+
+from ktaishop.extensions import db
+from models import Order, OrderStatus, Package, PackageStatus, now
 
 from . import bp
+
+CHART_DAYS = 30
+NOT_SALES = (OrderStatus.PROVISIONAL.value, OrderStatus.CANCELLED.value)
+CARRIER_LABELS = {"docomo": "docomo", "au": "au", "softbank": "SoftBank",
+                  "willcom": "WILLCOM", "smartphone": "スマートフォン", "pc": "PC"}
+
+
+@dataclass(frozen=True)
+class Figures:
+    orders: int
+    sales: int
+
+
+@dataclass(frozen=True)
+class Bar:
+    day: date
+    orders: int
+    sales: int
+    x: float
+    y: float
+    height: float
+
+
+def _figures(since: datetime) -> Figures:
+    row = db.session.execute(
+        select(func.count(Order.id), func.coalesce(func.sum(Order.total), 0))
+        .where(Order.ordered_at >= since, Order.status.not_in(NOT_SALES))
+    ).one()
+    return Figures(int(row[0]), int(row[1]))
+
+
+def _status_counts() -> list[tuple[OrderStatus, int]]:
+    counts = dict(db.session.execute(
+        select(Order.status, func.count()).group_by(Order.status)).all())
+    return [(status, int(counts.get(status.value, 0))) for status in OrderStatus]
+
+
+def _package_counts() -> list[tuple[PackageStatus, int]]:
+    counts = dict(db.session.execute(
+        select(Package.status, func.count()).join(Order, Package.order_id == Order.id)
+        .where(Order.status.not_in(NOT_SALES)).group_by(Package.status)).all())
+    return [(status, int(counts.get(status.value, 0))) for status in PackageStatus]
+
+
+def daily_sales(today: date, days: int = CHART_DAYS) -> list[tuple[date, int, int]]:
+    """(day, orders, sales) for each of the last ``days`` days, oldest first."""
+    first = today - timedelta(days=days - 1)
+    day_of = func.date(Order.ordered_at)
+    rows = db.session.execute(
+        select(day_of, func.count(Order.id), func.coalesce(func.sum(Order.total), 0))
+        .where(Order.ordered_at >= datetime.combine(first, time()),
+               Order.status.not_in(NOT_SALES))
+        .group_by(day_of)
+    ).all()
+    # SQLite gives 'YYYY-MM-DD' text, PostgreSQL a date: compare as text.
+    by_day = {str(day)[:10]: (int(n), int(total)) for day, n, total in rows}
+    return [(d, *by_day.get(d.isoformat(), (0, 0)))
+            for d in (first + timedelta(days=i) for i in range(days))]
+
+
+def chart_bars(series: list[tuple[date, int, int]], width: int = 720, height: int = 180
+               ) -> tuple[list[Bar], int]:
+    """Bars scaled into a ``width`` x ``height`` plot; also the y-axis maximum (yen)."""
+    top = max((sales for _, _, sales in series), default=0)
+    scale_max = _nice_ceiling(top)
+    step = width / max(len(series), 1)
+    bars = []
+    for i, (day, orders, sales) in enumerate(series):
+        h = height * sales / scale_max if scale_max else 0
+        bars.append(Bar(day, orders, sales, round(i * step + step * 0.15, 1),
+                        round(height - h, 1), round(h, 1)))
+    return bars, scale_max
+
+
+def _nice_ceiling(value: int) -> int:
+    """1, 2 or 5 times a power of ten, at least ``value`` (a readable axis)."""
+    if value <= 0:
+        return 0
+    magnitude = 10 ** (len(str(value)) - 1)
+    for factor in (1, 2, 5, 10):
+        if value <= factor * magnitude:
+            return factor * magnitude
+    return 10 * magnitude
+
+
+def _carriers(since: datetime) -> list[tuple[str, int]]:
+    rows = db.session.execute(
+        select(Order.carrier, func.count()).where(
+            Order.ordered_at >= since, Order.status.not_in(NOT_SALES))
+        .group_by(Order.carrier).order_by(func.count().desc())
+    ).all()
+    return [(CARRIER_LABELS.get(carrier, carrier), int(n)) for carrier, n in rows]
 
 
 @bp.route("/")
 def dashboard():
-    return render_template("admin/placeholder.html")
+    moment = now()
+    today = moment.date()
+    month_start = datetime.combine(today.replace(day=1), time())
+    chart_from = datetime.combine(today - timedelta(days=CHART_DAYS - 1), time())
+    bars, scale_max = chart_bars(daily_sales(today))
+    return render_template(
+        "admin/dashboard/dashboard.html",
+        today=today, today_figures=_figures(datetime.combine(today, time())),
+        month_figures=_figures(month_start), statuses=_status_counts(),
+        packages=_package_counts(), bars=bars, scale_max=scale_max,
+        chart_total=sum(b.sales for b in bars), carriers=_carriers(chart_from),
+    )
+
+
+from . import preview  # noqa: E402,F401  (registers the handset preview's routes)

@@ -1,0 +1,149 @@
+"""Handset preview: any storefront page as docomo, au, SoftBank or a smartphone sees it.
+
+The page is fetched inside the process with ``app.test_client()`` and a real User-Agent
+of that carrier, then shown in a sandboxed iframe (``srcdoc``: no scripts, no access to
+the admin) with its byte weight against ``carrier_compat.detect(environ).page_limit_bytes``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask import Response, abort, current_app, render_template, request, url_for
+from werkzeug.routing import BuildError
+from werkzeug.test import EnvironBuilder
+
+from carrier_compat import detect
+
+from . import bp
+
+# Real handsets of the era, one per carrier (model, User-Agent).
+HANDSETS: dict[str, tuple[str, str]] = {
+    "docomo": ("docomo SH902i（i-mode ブラウザ1.0）", "DoCoMo/2.0 SH902i(c100;TB;W24H16)"),
+    "docomo2": ("docomo P-07A（i-mode ブラウザ2.0）", "DoCoMo/2.0 P07A3(c500;TB;W24H15)"),
+    "au": ("au W61S", "KDDI-SN3F UP.Browser/6.2.0.13.2 (GUI) MMP/2.0"),
+    "softbank": ("SoftBank 910T", "SoftBank/1.0/910T/TJ001/SN123456789012345 "
+                 "Browser/NetFront/3.3 Profile/MIDP-2.0 Configuration/CLDC-1.1"),
+    "smartphone": ("iPhone", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) "
+                   "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 "
+                   "Safari/604.1"),
+}
+CHARSET = re.compile(r"charset=([A-Za-z0-9_\-]+)", re.I)
+PYTHON_CODECS = {"shift_jis": "cp932", "sjis": "cp932", "x-sjis": "cp932"}
+
+
+@dataclass
+class Preview:
+    status: int
+    content_type: str
+    size: int
+    limit: int
+    text: str
+    location: str | None
+    screen_width: int
+
+    @property
+    def ratio(self) -> float:
+        return self.size / self.limit if self.limit else 0.0
+
+    @property
+    def over(self) -> bool:
+        return self.size > self.limit
+
+
+def storefront_path(endpoint: str, **values: object) -> str | None:
+    """The path of a storefront page, or None while that page does not exist."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+@bp.context_processor
+def _preview_helpers() -> dict:
+    return {"storefront_path": storefront_path}
+
+
+def clean_path(path: str) -> str | None:
+    """Only a path of this site outside the admin (no scheme, host or ``//``)."""
+    path = path.strip() or "/"
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return None
+    if path == "/admin" or path.startswith(("/admin/", "/admin?")):
+        return None
+    return path
+
+
+def _get(path: str, user_agent: str):
+    """The storefront's response, from a request made inside this process.
+
+    It runs in this thread, so it shares (and at its end removes) this request's
+    database session: on SQLite it never waits for a lock this request holds.
+    """
+    client = current_app.test_client(use_cookies=False)
+    return client.get(path, base_url=current_app.config["BASE_URL"],
+                      headers={"User-Agent": user_agent})
+
+
+IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]+)(")', re.I)
+
+
+def route_images(text: str, carrier: str) -> str:
+    """Point the page's images at :func:`preview_asset`, so they too are the handset's."""
+    def swap(match: re.Match[str]) -> str:
+        src = match.group(2).replace("&amp;", "&")
+        if clean_path(src) is None:
+            return match.group(0)
+        url = url_for("admin.preview_asset", path=src, carrier=carrier)
+        return f"{match.group(1)}{url.replace('&', '&amp;')}{match.group(3)}"
+    return IMG_SRC.sub(swap, text)
+
+
+def fetch(path: str, user_agent: str) -> Preview:
+    """GET ``path`` as the handset with ``user_agent`` and measure what it received."""
+    environ = EnvironBuilder(path=path, base_url=current_app.config["BASE_URL"],
+                             headers={"User-Agent": user_agent}).get_environ()
+    carrier = detect(environ)
+    response = _get(path, user_agent)
+    body = response.get_data()
+    content_type = response.headers.get("Content-Type", "")
+    location = response.headers.get("Location")
+    match = CHARSET.search(content_type)
+    charset = match.group(1).lower() if match else "utf-8"
+    text = body.decode(PYTHON_CODECS.get(charset, charset), errors="replace")
+    return Preview(response.status_code, content_type, len(body),
+                   int(carrier.page_limit_bytes), text, location, int(carrier.screen_width))
+
+
+@bp.route("/preview")
+def preview():
+    """?path=/product/1&carrier=docomo — the page, its weight and the carrier's limit."""
+    carrier = request.args.get("carrier", "docomo")
+    if carrier not in HANDSETS:
+        carrier = "docomo"
+    raw_path = request.args.get("path", "/")
+    path = clean_path(raw_path)
+    result = error = None
+    if path is None:
+        error = ("プレビューできるのはショップ（携帯サイト）のページだけです。"
+                 "/ で始まるパスを入力してください。")
+    else:
+        result = fetch(path, HANDSETS[carrier][1])
+        result.text = route_images(result.text, carrier)
+    return render_template("admin/preview/preview.html", handsets=HANDSETS, carrier=carrier,
+                           path=path or raw_path, result=result, error=error)
+
+
+@bp.route("/preview/asset")
+def preview_asset():
+    """An image (or other file) of the storefront as the chosen handset receives it."""
+    carrier = request.args.get("carrier", "docomo")
+    path = clean_path(request.args.get("path", ""))
+    if carrier not in HANDSETS or path is None:
+        abort(404)
+    response = _get(path, HANDSETS[carrier][1])
+    if response.status_code != 200:
+        abort(404)
+    return Response(response.get_data(), mimetype=response.mimetype,
+                    headers={"Cache-Control": "no-store"})
