@@ -16,20 +16,28 @@ Contracts:
   inline anyway. ``@media`` blocks for ``all``/``handheld`` are included.
 * Cascade: ``!important`` first, then specificity, then source order; an element's own
   ``style`` attribute wins over stylesheet rules that are not ``!important``.
-* The page is scanned with a tag regex, not parsed into a tree: templates produce
-  well-formed XHTML, and a scan keeps the cost a small fraction of rendering.
+* The page is not parsed into a tree (templates produce well-formed XHTML, and the
+  whole step must cost a small fraction of rendering). One regex finds only the start
+  tags a rule without ancestors can match, and each distinct tag's rewrite is
+  remembered per stylesheet, so repeated rows cost a dict lookup. Descendant rules
+  work on regions: the extent of each element matching an ancestor compound is found
+  by counting its nested same-name tags, and subjects are searched inside it.
 """
 
 from __future__ import annotations
 
+import bisect
+import functools
 import hashlib
 import html as html_lib
 import logging
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cssutils
 
@@ -39,17 +47,25 @@ _STYLE_ELEMENT = re.compile(r"<style\b[^>]*>(.*?)</style\s*>\s*", re.S | re.I)
 _LINK_ELEMENT = re.compile(r"<link\b[^>]*>\s*", re.I)
 _REL_STYLESHEET = re.compile(r"\srel\s*=\s*[\"']stylesheet[\"']", re.I)
 _HREF = re.compile(r"\shref\s*=\s*[\"']([^\"']*)[\"']", re.I)
-# Comments are matched first so tags inside them are left alone.
-_TAG = re.compile(
-    r"<!--.*?-->|<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:\s+[^\s=/>]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'))?)*)"
-    r"\s*(/?)>",
-    re.S,
+# One start tag, split into name, attributes and the "/" of an empty element.
+_START_TAG = re.compile(
+    r"<([a-zA-Z][a-zA-Z0-9]*)((?:\s+[^\s=/>]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'))?)*)\s*(/?)>"
 )
+_COMMENT = re.compile("<!--.*?-->", re.S)
+_PLACEHOLDER = re.compile("\0(\\d+)\0")
+# Building blocks of the scanning regexes. Possessive quantifiers keep each scan linear:
+# a tag that does not qualify is rejected after one pass over its attributes.
+_ANY_NAME = "[a-zA-Z][a-zA-Z0-9]*+"
+_VALUE = r"""(?:"[^"]*+"|'[^']*+')"""
+_ATTR = rf"\s++[^\s=/>]++\s*+=\s*+{_VALUE}"
+_NAME_ENDS = frozenset(" \t\r\n/>")
+_PAGE_MEMO_LIMIT = 64
+_PAGE_MEMO_MAX_CHARS = 200_000
+_MEMO_LIMIT = 4096
 _CLASS_ATTR = re.compile(r"\sclass\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _ID_ATTR = re.compile(r"\sid\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _STYLE_ATTR = re.compile(r"\sstyle\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _COMPOUND = re.compile(r"^([a-zA-Z][a-zA-Z0-9]*|\*)?((?:[.#][A-Za-z_][\w-]*)*)$")
-_VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "base", "col", "param"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +84,12 @@ class Compound:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Rule:
-    """A selector with its declarations; ``ancestors`` are outermost first."""
+    """A selector with its declarations; ``ancestors`` are outermost first.
+
+    Compared and hashed by identity: each rule object is unique within its sheet.
+    """
 
     subject: Compound
     ancestors: tuple[Compound, ...]
@@ -80,15 +99,26 @@ class Rule:
 
 @dataclass(slots=True)
 class CompiledStylesheet:
-    """Rules of one or more stylesheets, indexed by what their subject requires."""
+    """Rules of one or more stylesheets, ready to apply to many pages.
 
-    by_tag: dict[str, list[Rule]]
-    by_class: dict[str, list[Rule]]
-    by_id: dict[str, list[Rule]]
-    universal: list[Rule]
-    has_descendant_rules: bool
+    Rules without ancestors are indexed by what their subject requires; descendant
+    rules are kept apart. The memo dictionaries are filled while pages are processed
+    (bounded, shared by all requests; dict operations are atomic under the GIL).
+    """
+
+    by_tag: dict[str, list[Rule]] = field(default_factory=dict)
+    by_class: dict[str, list[Rule]] = field(default_factory=dict)
+    by_id: dict[str, list[Rule]] = field(default_factory=dict)
+    universal: list[Rule] = field(default_factory=list)
+    descendant_rules: list[Rule] = field(default_factory=list)
+    scan: re.Pattern[str] | None = None
+    static_memo: dict[str, str] = field(default_factory=dict)
+    tag_memo: dict[tuple[str, tuple[Rule, ...]], str] = field(default_factory=dict)
+    patterns: dict[Compound, re.Pattern[str]] = field(default_factory=dict)
+    page_memo: dict[str, str] = field(default_factory=dict)
 
     def candidates(self, tag: str, el_id: str | None, classes: frozenset[str]) -> list[Rule]:
+        """Rules without ancestors whose subject matches the element."""
         found = list(self.universal)
         found += self.by_tag.get(tag, ())
         if el_id is not None:
@@ -97,11 +127,6 @@ class CompiledStylesheet:
             found += self.by_class.get(name, ())
         # A rule may be indexed under several keys; keep one copy.
         return [r for r in dict.fromkeys(found) if r.subject.matches(tag, el_id, classes)]
-
-
-_Element = tuple[str, str | None, frozenset[str]]
-# (rewrite without descendant rules, rules without ancestors, rules with, element)
-_TagInfo = tuple[str, list[Rule], list[Rule], _Element]
 
 
 _CACHE_SIZE = 64
@@ -137,7 +162,7 @@ def _compile(css_text: str) -> CompiledStylesheet:
     parser = cssutils.CSSParser(validate=False, raiseExceptions=False, loglevel=logging.CRITICAL)
     sheet = parser.parseString(css_text)
     _parses += 1
-    compiled = CompiledStylesheet({}, {}, {}, [], False)
+    compiled = CompiledStylesheet()
     order = 0
     for style_rule in _style_rules(sheet.cssRules):
         declarations = [(p.name, p.value, p.priority == "important") for p in style_rule.style]
@@ -150,6 +175,7 @@ def _compile(css_text: str) -> CompiledStylesheet:
                 decls = tuple((n, v) for n, v, imp in declarations if imp is important)
                 if decls:
                     _index(compiled, _make_rule(rule_parts, decls, important, order))
+    compiled.scan = _scan_pattern(compiled)
     return compiled
 
 
@@ -198,8 +224,8 @@ def _make_rule(
 def _index(compiled: CompiledStylesheet, rule: Rule) -> None:
     subject = rule.subject
     if rule.ancestors:
-        compiled.has_descendant_rules = True
-    if subject.id is not None:
+        compiled.descendant_rules.append(rule)
+    elif subject.id is not None:
         compiled.by_id.setdefault(subject.id, []).append(rule)
     elif subject.classes:
         compiled.by_class.setdefault(min(subject.classes), []).append(rule)
@@ -207,6 +233,29 @@ def _index(compiled: CompiledStylesheet, rule: Rule) -> None:
         compiled.by_tag.setdefault(subject.tag, []).append(rule)
     else:
         compiled.universal.append(rule)
+
+
+def _scan_pattern(sheet: CompiledStylesheet) -> re.Pattern[str]:
+    """The start tags some rule without ancestors may match (possessive, no backtracking)."""
+    if sheet.universal:
+        options = [rf"{_ANY_NAME}(?:{_ATTR})*+"]
+    else:
+        options = []
+        if sheet.by_tag:
+            names = "|".join(re.escape(name) for name in sorted(sheet.by_tag))
+            options.append(rf"(?:{names})(?=[\s/>])(?:{_ATTR})*+")
+        attrs = [a for a, rules in (("class", sheet.by_class), ("id", sheet.by_id)) if rules]
+        if attrs:
+            options.append(_ANY_NAME + _attrs_through("|".join(attrs), _VALUE))
+    if not options:
+        return re.compile("(?!)")
+    return re.compile(rf"<(?:{'|'.join(options)})\s*+/?>")
+
+
+def _attrs_through(names: str, value: str) -> str:
+    """Attributes up to and including one named in *names* whose value matches *value*."""
+    other = rf"\s++(?!(?:{names})\s*=)[^\s=/>]++\s*+=\s*+{_VALUE}"
+    return rf"(?:{other})*+\s++(?:{names})\s*+=\s*+{value}(?:{_ATTR})*+"
 
 
 def read_stylesheet(path: Path) -> str:
@@ -255,63 +304,200 @@ def _take_linked_sheets(html: str, css_dir: Path, sources: list[str]) -> str:
 
 
 def _apply(html: str, sheet: CompiledStylesheet) -> str:
-    stack: list[_Element] = []
-    track = sheet.has_descendant_rules
-    memo: dict[str, _TagInfo] = {}
+    """*html* styled by *sheet*; identical pages (a shelf many shoppers open) are
+    remembered per sheet, so a popular page is styled once."""
+    styled = sheet.page_memo.get(html)
+    if styled is None:
+        styled = _apply_uncached(html, sheet)
+        if len(html) <= _PAGE_MEMO_MAX_CHARS:
+            if len(sheet.page_memo) >= _PAGE_MEMO_LIMIT:
+                sheet.page_memo.pop(next(iter(sheet.page_memo)), None)
+            sheet.page_memo[html] = styled
+    return styled
+
+
+def _apply_uncached(html: str, sheet: CompiledStylesheet) -> str:
+    if "<!--" in html and "\0" not in html:
+        # Keep tags inside comments out of reach: swap each comment for a NUL-delimited
+        # placeholder (XML text never contains NUL), style, then put the comments back.
+        comments: list[str] = []
+
+        def hide(match: re.Match[str]) -> str:
+            comments.append(match.group(0))
+            return f"\0{len(comments) - 1}\0"
+
+        styled = _apply_uncached(_COMMENT.sub(hide, html), sheet)
+        return _PLACEHOLDER.sub(lambda m: comments[int(m.group(1))], styled)
+    edits = _descendant_edits(html, sheet) if sheet.descendant_rules else {}
+    assert sheet.scan is not None
+    scan = sheet.scan
+    memo = sheet.static_memo
 
     def replace(match: re.Match[str]) -> str:
-        name = match.group(2)
-        if name is None:  # a comment
-            return match.group(0)
-        if match.group(1):  # an end tag
-            if track:
-                _pop(stack, name.lower())
-            return match.group(0)
-        whole = match.group(0)
-        entry = memo.get(whole)
-        if entry is None:
-            entry = memo[whole] = _analyse(match, sheet)
-        static_tag, static_rules, dynamic_rules, element = entry
-        tag = static_tag
-        if dynamic_rules:
-            matched = [r for r in dynamic_rules if _ancestors_match(r.ancestors, stack)]
-            if matched:
-                tag = _restyle(match, static_rules + matched)
-        if track and not match.group(4) and element[0] not in _VOID:
-            stack.append(element)
-        return tag
+        text = match.group(0)
+        return memo.get(text) or _styled_tag(text, sheet, ())
 
-    return _TAG.sub(replace, html)
+    if not edits:
+        return scan.sub(replace, html)
+    pieces: list[str] = []
+    position = 0
+    for start in sorted(edits):
+        tag = _START_TAG.match(html, start)
+        assert tag is not None
+        pieces.append(scan.sub(replace, html[position:start]))
+        pieces.append(_styled_tag(tag.group(0), sheet, tuple(dict.fromkeys(edits[start]))))
+        position = tag.end()
+    pieces.append(scan.sub(replace, html[position:]))
+    return "".join(pieces)
 
 
-def _analyse(match: re.Match[str], sheet: CompiledStylesheet) -> _TagInfo:
-    """For one distinct start tag: its rewrite when no descendant rule applies, the
-    rules split by whether they depend on ancestors, and the element's identity."""
-    attrs = match.group(3)
-    tag = match.group(2).lower()
+def _styled_tag(text: str, sheet: CompiledStylesheet, extra: tuple[Rule, ...]) -> str:
+    """*text* (one start tag) with the matching declarations in its style attribute."""
+    memo: dict[Any, str] = sheet.tag_memo if extra else sheet.static_memo
+    key = (text, extra) if extra else text
+    cached = memo.get(key)
+    if cached is not None:
+        return cached
+    match = _START_TAG.fullmatch(text)
+    if match is None:  # something odd: leave it as it was
+        return text
+    name, el_id, classes = _identity(match)
+    styled = _restyle(match, sheet.candidates(name, el_id, classes) + list(extra))
+    if len(memo) < _MEMO_LIMIT:
+        memo[key] = styled
+    return styled
+
+
+def _identity(match: re.Match[str]) -> tuple[str, str | None, frozenset[str]]:
+    attrs = match.group(2)
     class_m = _CLASS_ATTR.search(attrs) if attrs else None
     id_m = _ID_ATTR.search(attrs) if attrs else None
     classes = frozenset(_attr_value(class_m).split()) if class_m else frozenset()
-    el_id = _attr_value(id_m) if id_m else None
-    element = (tag, el_id, classes)
-    rules = sheet.candidates(*element)
-    static = [r for r in rules if not r.ancestors]
-    dynamic = [r for r in rules if r.ancestors]
-    return _restyle(match, static), static, dynamic, element
+    return match.group(1).lower(), (_attr_value(id_m) if id_m else None), classes
 
 
 def _attr_value(match: re.Match[str]) -> str:
     return match.group(1) if match.group(1) is not None else match.group(2)
 
 
-def _ancestors_match(ancestors: tuple[Compound, ...], stack: list[_Element]) -> bool:
-    want = len(ancestors) - 1
-    for tag, el_id, classes in reversed(stack):
-        if ancestors[want].matches(tag, el_id, classes):
-            want -= 1
-            if want < 0:
-                return True
-    return False
+def _descendant_edits(html: str, sheet: CompiledStylesheet) -> dict[int, list[Rule]]:
+    """Start offsets of subject tags inside their ancestors' regions -> descendant rules.
+
+    Each compound's tags are searched once per page; a region's subjects are then a
+    slice of the sorted tag list (bisect), not a new search.
+    """
+    tags: dict[Compound, list[int]] = {}
+    regions: dict[tuple[Compound, ...], list[tuple[int, int]]] = {}
+
+    def tags_of(compound: Compound) -> list[int]:
+        if compound not in tags:
+            tags[compound] = _find_tags(html, sheet, compound)
+        return tags[compound]
+
+    edits: dict[int, list[Rule]] = {}
+    for rule in sheet.descendant_rules:
+        if rule.ancestors not in regions:
+            regions[rule.ancestors] = _chain_regions(html, rule.ancestors, tags_of)
+        subjects = tags_of(rule.subject)
+        for start, end in regions[rule.ancestors]:
+            first, stop = bisect.bisect_left(subjects, start), bisect.bisect_left(subjects, end)
+            for tag_start in subjects[first:stop]:
+                edits.setdefault(tag_start, []).append(rule)
+    return edits
+
+
+def _chain_regions(
+    html: str,
+    chain: tuple[Compound, ...],
+    tags_of: Callable[[Compound], list[int]],
+) -> list[tuple[int, int]]:
+    """Content extents of elements matching the last compound, nested in the others."""
+
+    def regions_of(compound: Compound) -> list[tuple[int, int]]:
+        found = []
+        for tag_start in tags_of(compound):
+            tag = _START_TAG.match(html, tag_start)
+            if tag is not None and not tag.group(3):
+                found.append((tag.end(), _element_end(html, tag.group(1), tag.end())))
+        return found
+
+    regions = regions_of(chain[0])
+    for compound in chain[1:]:
+        inner = regions_of(compound)
+        regions = [r for r in inner if any(o[0] <= r[0] and r[1] <= o[1] for o in regions)]
+    return regions
+
+
+def _find_tags(html: str, sheet: CompiledStylesheet, compound: Compound) -> list[int]:
+    """Sorted start offsets of the start tags in *html* that match *compound*.
+
+    The search regex begins with a literal (the tag name, ``id`` or ``class``) so the
+    regex engine can skip ahead quickly. A tag-name or single-class search is exact;
+    id and multi-class hits are confirmed on the whole tag.
+    """
+    pattern = _compound_pattern(sheet, compound)
+    if compound.id is None and not compound.classes:
+        return [hit.start() for hit in pattern.finditer(html)]
+    exact = compound.id is None and len(compound.classes) == 1
+    name = compound.tag
+    found: list[int] = []
+    for hit in pattern.finditer(html):
+        tag_start = html.rfind("<", 0, hit.start())
+        if tag_start < 0 or html.find(">", tag_start, hit.start()) >= 0:
+            continue  # the hit is in text, not inside a tag
+        if found and found[-1] == tag_start:
+            continue
+        if exact:
+            if name is not None and not _has_name(html, tag_start, name):
+                continue
+        else:
+            tag = _START_TAG.match(html, tag_start)
+            if tag is None or not compound.matches(*_identity(tag)):
+                continue
+        found.append(tag_start)
+    return found
+
+
+def _has_name(html: str, tag_start: int, name: str) -> bool:
+    after = tag_start + 1 + len(name)
+    return html.startswith(name, tag_start + 1) and html[after : after + 1] in _NAME_ENDS
+
+
+def _element_end(html: str, name: str, position: int) -> int:
+    """Offset of the end tag closing an element named *name* whose content starts here."""
+    depth = 0
+    for found in _same_name_tags(name).finditer(html, position):
+        if found.group(1):
+            if depth == 0:
+                return found.start()
+            depth -= 1
+        elif not found.group(2):
+            depth += 1
+    return len(html)
+
+
+@functools.lru_cache(maxsize=128)
+def _same_name_tags(name: str) -> re.Pattern[str]:
+    return re.compile(rf"<(/?){re.escape(name)}(?=[\s/>])(?:{_ATTR})*+\s*+(/?)>")
+
+
+def _compound_pattern(sheet: CompiledStylesheet, compound: Compound) -> re.Pattern[str]:
+    """Where a tag matching *compound* may be: its id, its class or its name."""
+    pattern = sheet.patterns.get(compound)
+    if pattern is None:
+        if compound.id is not None:
+            ident = re.escape(compound.id)
+            text = rf"id\s*+=\s*+(?:\"{ident}\"|'{ident}')"
+        elif compound.classes:
+            # The class as a whole whitespace-separated token of the attribute value.
+            word = re.escape(min(compound.classes))
+            text = rf"class\s*+=\s*+[\"'](?:[^\"'>]*?\s)?{word}(?=[\s\"'])"
+        elif compound.tag is not None:
+            text = rf"<{re.escape(compound.tag)}(?=[\s/>])"
+        else:
+            text = rf"<{_ANY_NAME}"
+        pattern = sheet.patterns[compound] = re.compile(text)
+    return pattern
 
 
 def _restyle(match: re.Match[str], applicable: list[Rule]) -> str:
@@ -324,7 +510,7 @@ def _restyle(match: re.Match[str], applicable: list[Rule]) -> str:
             merged[name] = value
             if rule.priority[0]:
                 important.add(name)
-    attrs = match.group(3)
+    attrs = match.group(2)
     own_m = _STYLE_ATTR.search(attrs) if attrs else None
     if own_m is not None:
         attrs = attrs[: own_m.start()] + attrs[own_m.end() :]
@@ -333,8 +519,8 @@ def _restyle(match: re.Match[str], applicable: list[Rule]) -> str:
                 merged[name] = value
     style = ";".join(f"{n}:{v}" for n, v in merged.items())
     style = style.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-    close = " />" if match.group(4) else ">"
-    return f'<{match.group(2)}{attrs} style="{style}"{close}'
+    close = " />" if match.group(3) else ">"
+    return f'<{match.group(1)}{attrs} style="{style}"{close}'
 
 
 def _split_declarations(style: str) -> list[tuple[str, str]]:
@@ -344,10 +530,3 @@ def _split_declarations(style: str) -> list[tuple[str, str]]:
         if sep and name.strip():
             pairs.append((name.strip().lower(), value.strip()))
     return pairs
-
-
-def _pop(stack: list[_Element], name: str) -> None:
-    for index in range(len(stack) - 1, -1, -1):
-        if stack[index][0] == name:
-            del stack[index:]
-            return
