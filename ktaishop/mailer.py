@@ -1,0 +1,239 @@
+"""Mail transports chosen by ``MAIL_URL``: SMTP (plain, STARTTLS, SMTPS) or ``.eml`` files.
+
+``transport_from_url(url)`` gives an object with ``send(data, mail_from, rcpts)`` and
+``close()``. An SMTP transport keeps its connection open between messages (one
+handshake for a whole newsletter) and reconnects by itself when the server has hung
+up while idle. Every failure is raised as ``TemporaryMailError`` (try again later:
+4xx answers, dropped or refused connections, timeouts) or ``PermanentMailError``
+(5xx answers), each carrying the server's answer and a Japanese explanation.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+SMTP_TIMEOUT = 30.0
+
+
+class MailError(Exception):
+    """A message could not be delivered to the transport; ``message`` is for people."""
+
+    permanent = False
+
+    def __init__(self, message: str, *, code: int | None = None, answer: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.answer = answer
+
+
+class TemporaryMailError(MailError):
+    """Worth trying again later (4xx, connection trouble)."""
+
+
+class PermanentMailError(MailError):
+    """The server refused for good (5xx); ``refused_recipient`` names whom, if one."""
+
+    permanent = True
+
+    def __init__(self, message: str, *, code: int | None = None, answer: str = "",
+                 refused_recipient: str | None = None) -> None:
+        super().__init__(message, code=code, answer=answer)
+        self.refused_recipient = refused_recipient
+
+
+class Transport(Protocol):
+    def send(self, data: bytes, mail_from: str, rcpts: Sequence[str]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def transport_from_url(url: str) -> Transport:
+    """The transport ``url`` names.
+
+    :raise ValueError: on an unknown scheme or a URL without a host/directory.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "file":
+        directory = unquote(parts.netloc + parts.path)
+        if not directory:
+            raise ValueError(f"MAIL_URL file:// needs a directory: {url!r}")
+        return FileTransport(Path(directory))
+    modes = {"smtp": "plain", "smtp+starttls": "starttls", "smtps": "ssl"}
+    if scheme not in modes or not parts.hostname:
+        raise ValueError(
+            f"MAIL_URL must be smtp://, smtp+starttls://, smtps:// or file://: {url!r}")
+    default_port = 465 if scheme == "smtps" else (587 if scheme == "smtp+starttls" else 25)
+    return SmtpTransport(SmtpConfig(
+        host=parts.hostname, port=parts.port or default_port, mode=modes[scheme],
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    ))
+
+
+class FileTransport:
+    """Writes each message as ``DIR/<time>-<random>.eml`` (written whole, then renamed)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def send(self, data: bytes, mail_from: str, rcpts: Sequence[str]) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            name = f"{datetime.now():%Y%m%d-%H%M%S-%f}-{uuid.uuid4().hex[:8]}.eml"
+            temporary = self.directory / f".{name}.tmp"
+            temporary.write_bytes(data)
+            os.replace(temporary, self.directory / name)
+        except OSError as error:
+            raise TemporaryMailError(f"メールファイルを書き込めません: {error}") from error
+
+    def close(self) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    mode: str  # 'plain' | 'starttls' | 'ssl'
+    user: str | None = None
+    password: str | None = None
+    timeout: float = SMTP_TIMEOUT
+
+
+class SmtpTransport:
+    """One reused SMTP connection; not thread-safe (one per worker thread)."""
+
+    def __init__(self, config: SmtpConfig) -> None:
+        self.config = config
+        self._conn: smtplib.SMTP | None = None
+
+    def send(self, data: bytes, mail_from: str, rcpts: Sequence[str]) -> None:
+        """Deliver ``data`` to ``rcpts``; a refused secondary recipient is skipped.
+
+        A connection the server closed while idle is noticed at MAIL FROM, before any
+        of the message went out, so that case reconnects and tries once more.
+        """
+        fresh = self._conn is None
+        try:
+            conn = self._connect()
+            self._envelope(conn, mail_from, rcpts)
+        except (smtplib.SMTPServerDisconnected, ConnectionError):
+            self._drop()
+            if fresh:
+                raise TemporaryMailError("メールサーバーとの接続が切れました。") from None
+            conn = self._connect()
+            self._envelope_or_raise(conn, mail_from, rcpts)
+        self._data(conn, data)
+
+    def _envelope_or_raise(self, conn: smtplib.SMTP, mail_from: str,
+                           rcpts: Sequence[str]) -> None:
+        try:
+            self._envelope(conn, mail_from, rcpts)
+        except (smtplib.SMTPServerDisconnected, ConnectionError):
+            self._drop()
+            raise TemporaryMailError("メールサーバーとの接続が切れました。") from None
+
+    def _connect(self) -> smtplib.SMTP:
+        if self._conn is not None:
+            return self._conn
+        c = self.config
+        try:
+            if c.mode == "ssl":
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                    c.host, c.port, timeout=c.timeout, context=ssl.create_default_context())
+            else:
+                conn = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
+            conn.ehlo()
+            if c.mode == "starttls":
+                conn.starttls(context=ssl.create_default_context())
+                conn.ehlo()
+            if c.user:
+                conn.login(c.user, c.password or "")
+        except smtplib.SMTPAuthenticationError as error:
+            raise PermanentMailError("メールサーバーの認証に失敗しました。",
+                                     code=error.smtp_code, answer=_text(error.smtp_error)) from None
+        except (OSError, smtplib.SMTPException) as error:
+            raise TemporaryMailError(
+                f"メールサーバー（{c.host}:{c.port}）に接続できません: {error}") from None
+        self._conn = conn
+        return conn
+
+    def _envelope(self, conn: smtplib.SMTP, mail_from: str, rcpts: Sequence[str]) -> None:
+        """MAIL FROM and RCPT TO; the first recipient (To) must be accepted."""
+        self._checked(conn, conn.mail(mail_from), "MAIL FROM")
+        for index, rcpt in enumerate(rcpts):
+            code, answer = conn.rcpt(rcpt)
+            if code in (250, 251):
+                continue
+            if index == 0:
+                self._reset(conn)
+                raise _refusal(code, answer, f"宛先 {rcpt}", refused=rcpt)
+            # A refused Cc/Bcc must not keep the purchaser from getting the mail.
+
+    def _data(self, conn: smtplib.SMTP, data: bytes) -> None:
+        try:
+            code, answer = conn.data(data)
+        except (smtplib.SMTPServerDisconnected, ConnectionError):
+            self._drop()
+            raise TemporaryMailError("送信中にメールサーバーとの接続が切れました。") from None
+        except smtplib.SMTPDataError as error:
+            raise _refusal(error.smtp_code, error.smtp_error, "本文") from None
+        except OSError as error:
+            self._drop()
+            raise TemporaryMailError(f"送信中に通信エラーが起きました: {error}") from None
+        if code != 250:
+            raise _refusal(code, answer, "本文")
+
+    def _checked(self, conn: smtplib.SMTP, reply: tuple[int, bytes], what: str) -> None:
+        code, answer = reply
+        if code != 250:
+            self._reset(conn)
+            raise _refusal(code, answer, what)
+
+    def _reset(self, conn: smtplib.SMTP) -> None:
+        try:
+            conn.rset()
+        except (OSError, smtplib.SMTPException):
+            self._drop()
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.quit()
+            except (OSError, smtplib.SMTPException):
+                conn.close()
+
+
+def _text(answer: bytes | str) -> str:
+    return answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
+
+
+def _refusal(code: int, answer: bytes | str, what: str,
+             refused: str | None = None) -> MailError:
+    """The error for an SMTP answer: 5xx permanent, anything else temporary."""
+    text = f"{code} {_text(answer)}".strip()
+    if 500 <= code < 600:
+        return PermanentMailError(f"メールサーバーが{what}を拒否しました: {text}",
+                                  code=code, answer=text, refused_recipient=refused)
+    return TemporaryMailError(f"メールサーバーが一時的に{what}を受け付けませんでした: {text}",
+                              code=code, answer=text)

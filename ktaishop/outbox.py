@@ -1,0 +1,271 @@
+"""Sending the outbox: claim due rows, build each mail for its carrier, deliver, record.
+
+A row moves ``queued -> sending -> sent | failed`` (or back to ``queued`` with a later
+``next_attempt_at`` after a temporary failure). Claiming sets ``sending`` with a lease:
+``next_attempt_at`` becomes the moment the claim expires. A worker that dies leaves
+its rows ``sending``; once the lease has run out any worker claims them again. Each
+row is committed as sent right after the server accepted it, so a worker killed at
+any moment loses nothing and sends at most the one message in flight twice.
+
+On PostgreSQL several workers claim with ``FOR UPDATE SKIP LOCKED``; SQLite's
+``BEGIN IMMEDIATE`` (see ktaishop.db) makes claiming exclusive there.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from carrier_compat.errors import CarrierCompatError
+from carrier_compat.mail import build_text_mail, smtp_bytes, smtp_envelope
+from models import MailLog, Member, OutboxMessage, OutboxStatus, now
+
+from .extensions import db
+from .mailer import MailError, PermanentMailError, Transport, transport_from_url
+
+log = logging.getLogger("ktaishop.outbox")
+
+MAX_ATTEMPTS = 8
+# Server answers that mean "this mailbox does not exist": the member's address bounced.
+HARD_BOUNCE_CODES = frozenset({550, 551, 553})
+
+
+@dataclass
+class Skip:
+    """A row not to send now: ``status`` and ``next_attempt_at`` to store instead."""
+
+    status: str
+    next_attempt_at: datetime | None = None
+    reason: str = ""
+
+
+# A builder for a kind of mail other than plain text (newsletters register one):
+# (session, row, cache) -> the mail, or Skip.
+Builder = Callable[[Session, OutboxMessage, dict[str, Any]], "EmailMessage | Skip"]
+BUILDERS: dict[str, Builder] = {}
+
+
+@dataclass
+class SendOptions:
+    """How a sending loop behaves; the defaults suit production."""
+
+    lease_seconds: int = 60
+    retry_base_seconds: float = 30.0
+    batch: int = 50
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+def _split(addresses: str) -> list[str]:
+    return [a.strip() for a in addresses.split(",") if a.strip()]
+
+
+def build_mail(session: Session, message: OutboxMessage,
+               cache: dict[str, Any] | None = None) -> EmailMessage | Skip:
+    """The MIME mail for one row, in the charset/emoji of the To address's carrier.
+
+    :raise ValueError: (incl. HeaderInjection, DecoMailError) when it cannot be built.
+    """
+    builder = BUILDERS.get(message.kind)
+    if builder is not None:
+        return builder(session, message, cache if cache is not None else {})
+    return build_text_mail(
+        to=message.mail_to, mail_from=message.mail_from, subject=message.subject,
+        body=message.body, cc=_split(message.cc), bcc=_split(message.bcc) or None,
+    )
+
+
+def deliver(session: Session, message: OutboxMessage, transport: Transport,
+            options: SendOptions) -> str | None:
+    """Build and send one claimed row and record the outcome (not committed).
+
+    Returns None when sent (or skipped on purpose), else the Japanese error text.
+    """
+    try:
+        mail = build_mail(session, message, options.cache)
+    except (ValueError, CarrierCompatError) as error:
+        text = getattr(error, "message", None) or f"メールを作成できません: {error}"
+        _mark_failed(message, text)
+        return text
+    if isinstance(mail, Skip):
+        message.status = mail.status
+        message.next_attempt_at = mail.next_attempt_at or now()
+        message.last_error = mail.reason
+        return None
+    sender, rcpts = smtp_envelope(mail)
+    try:
+        transport.send(smtp_bytes(mail), sender, rcpts)
+    except MailError as error:
+        _record_failure(session, message, error, options)
+        return error.message
+    _mark_sent(session, message)
+    return None
+
+
+def _mark_sent(session: Session, message: OutboxMessage) -> None:
+    message.status = OutboxStatus.SENT
+    message.sent_at = now()
+    message.last_error = ""
+    if message.order_id is not None:
+        session.add(MailLog(
+            order_id=message.order_id, sent_at=message.sent_at, mail_from=message.mail_from,
+            mail_to=message.mail_to, cc=message.cc, bcc=message.bcc,
+            subject=message.subject, body=message.body,
+        ))
+
+
+def _mark_failed(message: OutboxMessage, text: str) -> None:
+    message.status = OutboxStatus.FAILED
+    message.last_error = text
+    message.next_attempt_at = now()
+
+
+def _record_failure(session: Session, message: OutboxMessage, error: MailError,
+                    options: SendOptions) -> None:
+    """Permanent answers (and too many tries) fail the row; others retry with backoff."""
+    if isinstance(error, PermanentMailError):
+        _mark_failed(message, error.message)
+        if error.refused_recipient and error.code in HARD_BOUNCE_CODES:
+            mark_bounced(session, message.mail_to)
+        return
+    if message.attempts >= MAX_ATTEMPTS:
+        _mark_failed(message, f"{error.message}（{message.attempts}回試して送れませんでした）")
+        return
+    delay = min(options.retry_base_seconds * 2 ** max(message.attempts - 1, 0), 3600.0)
+    message.status = OutboxStatus.QUEUED
+    message.next_attempt_at = now() + timedelta(seconds=delay)
+    message.last_error = error.message
+
+
+def mark_bounced(session: Session, address: str) -> None:
+    """The address does not exist: no more newsletters to the member who has it."""
+    session.execute(update(Member).where(Member.email == address).values(bounced=True))
+
+
+def send_now(session: Session, message: OutboxMessage) -> str | None:
+    """Deliver one outbox row now through ``MAIL_URL``; the caller commits.
+
+    On success the row is ``sent`` and, when it has an order, a MailLog row is added
+    (メール送信履歴). On failure the row is ``failed`` with the reason and the Japanese
+    error text is returned. While this runs the row is ``sending`` (and, once flushed,
+    locked by this transaction), so no worker sends it as well.
+    """
+    session.add(message)
+    message.status = OutboxStatus.SENDING
+    message.attempts = (message.attempts or 0) + 1
+    message.next_attempt_at = now() + timedelta(minutes=10)
+    session.flush()
+    transport = transport_from_url(current_app.config["MAIL_URL"])
+    try:
+        error = deliver(session, message, transport, SendOptions())
+    finally:
+        transport.close()
+    if error is not None and message.status == OutboxStatus.QUEUED:
+        _mark_failed(message, error)  # the shop owner is waiting: report, don't retry
+    session.flush()
+    return error
+
+
+def claim(session: Session, *, batch: int, lease_seconds: int) -> tuple[list[int], datetime]:
+    """Take up to ``batch`` due rows (queued, or sending with an expired lease); commits.
+
+    Returns their ids (oldest first) and the lease end stored on them.
+    """
+    start = now()
+    query = (select(OutboxMessage.id)
+             .where(OutboxMessage.status.in_([OutboxStatus.QUEUED, OutboxStatus.SENDING]),
+                    OutboxMessage.next_attempt_at <= start)
+             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+             .limit(batch))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list(session.scalars(query))
+    lease_until = start + timedelta(seconds=lease_seconds)
+    if ids:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(
+            status=OutboxStatus.SENDING, next_attempt_at=lease_until,
+            attempts=OutboxMessage.attempts + 1))
+    session.commit()
+    return ids, lease_until
+
+
+def release(session: Session, ids: list[int]) -> None:
+    """Give claimed rows back (a stopping worker, a lease about to run out); commits."""
+    if ids:
+        session.execute(update(OutboxMessage)
+                        .where(OutboxMessage.id.in_(ids),
+                               OutboxMessage.status == OutboxStatus.SENDING)
+                        .values(status=OutboxStatus.QUEUED, next_attempt_at=now(),
+                                attempts=OutboxMessage.attempts - 1))
+    session.commit()
+
+
+def send_claimed(session: Session, ids: list[int], lease_until: datetime,
+                 transport: Transport, options: SendOptions,
+                 pace: Callable[[], bool] | None = None) -> int:
+    """Send claimed rows one by one, committing each; returns how many were sent.
+
+    Stops early (releasing the rest) when ``pace()`` says stop or the lease is about
+    to run out - another worker may claim the rows after that.
+    """
+    sent = 0
+    for index, message_id in enumerate(ids):
+        if (pace is not None and not pace()) or now() >= lease_until - timedelta(seconds=2):
+            release(session, ids[index:])
+            break
+        message = session.get(OutboxMessage, message_id)
+        if message is None or message.status != OutboxStatus.SENDING:
+            continue
+        error = deliver(session, message, transport, options)
+        if error is None and message.status == OutboxStatus.SENT:
+            sent += 1
+        elif error is not None:
+            log.warning("outbox %s (%s): %s", message.id, message.mail_to, error)
+        session.commit()
+    return sent
+
+
+@contextmanager
+def _app_context(app: Flask) -> Iterator[None]:
+    """Reuse the caller's context: popping a pushed one would close its db.session."""
+    if has_app_context() and current_app._get_current_object() is app:  # type: ignore[attr-defined]
+        yield
+        return
+    with app.app_context():
+        yield
+
+
+def deliver_due(app: Flask, limit: int | None = None,
+                options: SendOptions | None = None) -> int:
+    """Send everything due now (at most ``limit`` rows) in this thread; returns sent count.
+
+    For tests and one-off runs; the worker loop is ``ktaishop.worker``.
+    """
+    from .worker import tick
+
+    options = options or SendOptions()
+    with _app_context(app):
+        transport = transport_from_url(app.config["MAIL_URL"])
+        session = db.new_session()
+        total = 0
+        try:
+            while limit is None or total < limit:
+                batch = options.batch if limit is None else min(options.batch, limit - total)
+                tick(session)
+                ids, lease_until = claim(session, batch=batch,
+                                         lease_seconds=options.lease_seconds)
+                if not ids:
+                    break
+                total += send_claimed(session, ids, lease_until, transport, options)
+        finally:
+            transport.close()
+            session.close()
+        return total

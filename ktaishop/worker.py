@@ -1,0 +1,138 @@
+"""The sending loop: ``ktaishop worker`` and the in-process thread of ``make run``.
+
+Each pass: start newsletters whose time has come, claim a batch of due outbox rows,
+send them over one reused connection at no more than ``MAIL_RATE`` messages per
+second (per worker), commit each. Idle workers poll every ``idle_seconds``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from .extensions import db
+from .mailer import transport_from_url
+from .outbox import SendOptions, claim, send_claimed
+
+log = logging.getLogger("ktaishop.worker")
+
+
+def tick(session: Session) -> None:
+    """Housekeeping before each claim: due newsletters start, finished ones close."""
+    from . import newsletter_mail
+
+    newsletter_mail.tick(session)
+
+
+class RateLimiter:
+    """At most ``rate`` calls of ``wait`` per second (rate <= 0: no limit)."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.next_at = time.monotonic()
+
+    def wait(self, stop: threading.Event) -> bool:
+        """Block until the next message may go; False when asked to stop meanwhile."""
+        if self.interval:
+            delay = self.next_at - time.monotonic()
+            if delay > 0 and stop.wait(delay):
+                return False
+            self.next_at = max(self.next_at, time.monotonic() - self.interval) + self.interval
+        return not stop.is_set()
+
+
+@dataclass
+class WorkerConfig:
+    rate: float = 20.0
+    lease_seconds: int = 60
+    retry_base_seconds: float = 30.0
+    batch: int = 50
+    idle_seconds: float = 1.0
+
+    @classmethod
+    def from_app(cls, app: Flask, **overrides: float | int | None) -> WorkerConfig:
+        config = cls(rate=float(app.config.get("MAIL_RATE", 20.0)))
+        for name, value in overrides.items():
+            if value is not None:
+                setattr(config, name, value)
+        return config
+
+    def batch_size(self) -> int:
+        """Small enough that a batch is sent well within its lease at the rate limit."""
+        if self.rate <= 0:
+            return self.batch
+        return max(1, min(self.batch, int(self.rate * self.lease_seconds / 2)))
+
+
+def run(app: Flask, config: WorkerConfig, stop: threading.Event) -> int:
+    """Send until ``stop`` is set; returns how many messages were sent."""
+    limiter = RateLimiter(config.rate)
+    options = SendOptions(lease_seconds=config.lease_seconds,
+                          retry_base_seconds=config.retry_base_seconds,
+                          batch=config.batch_size())
+    sent = 0
+    with app.app_context():
+        transport = transport_from_url(app.config["MAIL_URL"])
+        session = db.new_session()
+        try:
+            while not stop.is_set():
+                sent_now = _one_pass(session, transport, options, limiter, stop)
+                sent += sent_now
+                if sent_now == 0 and not _had_work(options):
+                    transport.close()  # don't hold an idle connection open
+                    stop.wait(config.idle_seconds)
+        finally:
+            transport.close()
+            session.close()
+    return sent
+
+
+def _one_pass(session: Session, transport, options: SendOptions, limiter: RateLimiter,
+              stop: threading.Event) -> int:
+    try:
+        tick(session)
+        ids, lease_until = claim(session, batch=options.batch,
+                                 lease_seconds=options.lease_seconds)
+        options.cache["_claimed"] = len(ids)
+        if not ids:
+            return 0
+        return send_claimed(session, ids, lease_until, transport, options,
+                            pace=lambda: limiter.wait(stop))
+    except Exception:
+        # A lost database connection must not end the worker; rows stay leased.
+        log.exception("sending pass failed; retrying shortly")
+        session.rollback()
+        options.cache.clear()
+        stop.wait(2.0)
+        return 0
+
+
+def _had_work(options: SendOptions) -> bool:
+    return bool(options.cache.get("_claimed"))
+
+
+_thread_lock = threading.Lock()
+
+
+def start_in_process(app: Flask) -> threading.Event:
+    """Start one daemon sending thread for this app (``SEND_MAIL_IN_PROCESS``).
+
+    Returns the event that stops it. The web server and this thread share the
+    database; on SQLite writers take turns (busy timeout).
+    """
+    stop = threading.Event()
+    with _thread_lock:
+        existing = app.extensions.get("ktaishop.sender")
+        if existing is not None:
+            return existing
+        app.extensions["ktaishop.sender"] = stop
+    config = WorkerConfig.from_app(app)
+    thread = threading.Thread(target=run, args=(app, config, stop), name="ktaishop-sender",
+                              daemon=True)
+    thread.start()
+    return stop
