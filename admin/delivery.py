@@ -1,12 +1,161 @@
-"""Placeholder until this screen family's issue lands."""
+"""配送 (P18–P22): 配送一覧, 出荷結果サンプル and 出荷結果 per order.
+
+The CSV upload lives in ``delivery_upload`` and 出荷通知メール送信 in ``delivery_notice``;
+both register their routes on the same blueprint when imported at the bottom.
+"""
 
 from __future__ import annotations
 
-from flask import render_template
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from ktaishop.extensions import db
+from models import DomainError, Order, OrderStatus, Package, PackageStatus, SlipDetails
 
 from . import bp
+from .csv_io import CP932, ENCODINGS, content_disposition, csv_chunks
+from .delivery_forms import NoticeForm, ShipmentForm, UploadForm
+from .order_search import PAGE_SIZE, PAYMENT_CHOICES, STATUS_CHOICES, OrderSearch, page_count
+from .shipping_import import SAMPLE_COLUMNS
+
+PACKAGE_CHOICES = tuple(PackageStatus)
+SAMPLE_ROW = ("20081021_0000000001", "1234-5678-9012", "2008-10-21 14:28:00", "10",
+              "勝どき配送センター", "03-0000-0000", "備考")
+
+
+def actor() -> str:
+    return current_user.login
+
+
+@dataclass
+class DeliverySearch:
+    """The order list's search (P8, P25) plus the 荷物状態 check boxes."""
+
+    orders: OrderSearch
+    packages: list[str]
+
+    @classmethod
+    def from_args(cls, args: Any) -> DeliverySearch:
+        wanted = args.getlist("package")
+        return cls(OrderSearch.from_args(args), [p.value for p in PACKAGE_CHOICES if p in wanted])
+
+    def _where(self, statement: Select) -> Select:
+        statement = statement.where(*self.orders.conditions())
+        if self.packages and len(self.packages) < len(PACKAGE_CHOICES):
+            statement = statement.where(Package.status.in_(self.packages))
+        return statement
+
+    def count_statement(self) -> Select:
+        return self._where(select(func.count()).select_from(Order).join(Order.package))
+
+    def page_statement(self) -> Select:
+        page = self.orders.page
+        return (
+            self._where(select(Order).join(Order.package).options(contains_eager(Order.package)))
+            .order_by(Order.ordered_at.desc(), Order.id.desc())
+            .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        )
+
+    def query_string(self, **override: Any) -> str:
+        from urllib.parse import urlencode
+
+        values = self.orders.query_args(**override)
+        if self.packages:
+            values["package"] = self.packages
+        return urlencode(values, doseq=True)
+
+
+def shipment_refusal(order: Order) -> str | None:
+    """Why 出荷結果 (P21) cannot be used for ``order`` now; None when it can."""
+    if order.package.status == PackageStatus.NOTIFIED:
+        return "出荷通知メールを送信済みのため、出荷結果は変更できません。"
+    if order.status == OrderStatus.COMPLETED:
+        return ("まだ出荷指示になっていません。"
+                "注文画面の注文情報ダウンロードで出荷指示にしてください。")
+    if order.status != OrderStatus.INSTRUCTED:
+        return f"注文状態が「{order.status_enum.label}」の注文には出荷結果を登録できません。"
+    if not order.instructed_by_download:
+        return ("この注文は注文画面の訂正で出荷指示に変更された（イレギュラー対応の）ため、"
+                "ここでは個別に出荷結果を登録できません（マニュアル P21）。"
+                "CSVファイルでの出荷結果登録をお使いください。")
+    return None
 
 
 @bp.route("/delivery")
 def delivery():
-    return render_template("admin/placeholder.html")
+    """配送一覧 (P20): newest first, searchable like the order list, with the upload form."""
+    search = DeliverySearch.from_args(request.args)
+    total = db.session.scalar(search.count_statement()) or 0
+    rows = db.session.scalars(search.page_statement()).all()
+    shipped = db.session.scalar(
+        select(func.count()).select_from(Package).join(Package.order)
+        .where(Package.status == PackageStatus.SHIPPED, Order.status == OrderStatus.INSTRUCTED)
+    ) or 0
+    return render_template(
+        "admin/delivery/list.html", search=search, orders=rows, total=total,
+        pages=page_count(total), payment_choices=PAYMENT_CHOICES, status_choices=STATUS_CHOICES,
+        package_choices=PACKAGE_CHOICES, upload_form=UploadForm(), notice_form=NoticeForm(),
+        shipped_count=shipped, encodings=ENCODINGS, refusal=shipment_refusal,
+        next_url=request.full_path.rstrip("?"),
+    )
+
+
+@bp.route("/delivery/sample.csv")
+def delivery_sample() -> Response:
+    """出荷結果サンプル (P19): the header and one example row, encoded like the order CSV."""
+    encoding = request.args.get("encoding", CP932)
+    if encoding not in ENCODINGS:
+        encoding = CP932
+    body = b"".join(csv_chunks(SAMPLE_COLUMNS, [SAMPLE_ROW], encoding))
+    charset = "Shift_JIS" if encoding == CP932 else "UTF-8"
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Type": f"text/csv; charset={charset}",
+        "Content-Disposition": content_disposition("shipping_result_sample.csv"),
+    })
+
+
+def _order_or_404(order_id: int, *, lock: bool = False) -> Order:
+    statement = select(Order).where(Order.id == order_id).options(
+        selectinload(Order.package), selectinload(Order.events))
+    if lock:
+        statement = statement.with_for_update(of=Order).execution_options(populate_existing=True)
+    order = db.session.scalar(statement)
+    if order is None:
+        abort(404)
+    return order
+
+
+@bp.route("/delivery/<int:order_id>/shipment", methods=["GET", "POST"])
+def delivery_shipment(order_id: int):
+    """出荷結果 for one order (P21): 伝票番号 → 出荷済; refused with the reason when not allowed."""
+    order = _order_or_404(order_id, lock=request.method == "POST")
+    package = order.package
+    form = ShipmentForm(data={
+        "delivery_no": package.delivery_no, "shop_code": package.shop_code,
+        "shop_name": package.shop_name, "shop_tel": package.shop_tel,
+        "shop_memo": package.shop_memo,
+        "delivery_date": f"{package.delivery_date:%Y-%m-%d %H:%M:%S}"
+        if package.delivery_date else "",
+    })
+    refusal = shipment_refusal(order)
+    if refusal is None and form.validate_on_submit():
+        try:
+            order.register_shipment(SlipDetails(**form.slip_values()), actor(), by_hand=True)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(f"注文番号{order.order_no}を出荷済にしました（伝票番号 {package.delivery_no}）。",
+                  "info")
+            return redirect(url_for("admin.delivery"))
+    return render_template("admin/delivery/shipment.html", order=order, form=form,
+                           refusal=refusal)
+
+
+from . import delivery_notice, delivery_upload  # noqa: E402,F401  (routes on the same bp)

@@ -1,0 +1,224 @@
+"""出荷結果登録 by CSV (P18–P20): what a file will do, then doing it all or not at all.
+
+Two shapes of file are accepted, told apart by header names only (P18, P19):
+
+- the order CSV of 注文情報ダウンロード with a ``delivery_no`` column inserted anywhere;
+  only ``order_no`` and ``delivery_no`` are read, every other column is ignored (its
+  ``delivery_date``-like columns describe the order, not the shipment);
+- the 出荷結果サンプル: ``order_no, delivery_no, delivery_date, shop_code, shop_name,
+  shop_tel, shop_memo``.
+
+``plan_import(session, data)`` reads the file and the orders and returns an
+``ImportPlan`` without changing anything: rows that will become 出荷済, rows that will
+update a slip, rows already registered as they are, rows skipped for an empty
+``delivery_no``, and line-numbered errors. ``apply_plan`` then calls
+``Order.register_shipment`` for every row, in the caller's transaction; the caller
+commits only when the whole plan applied. A file with any error applies nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, contains_eager, selectinload
+
+from models import Order, OrderStatus, Package, PackageStatus, SlipDetails
+
+from .csv_read import CsvError, CsvTable, read_csv
+from .slip_fields import SlipFieldError, clean_order_no, clean_slip_values
+
+MAX_BYTES = 10 * 1024 * 1024
+REQUIRED = ("order_no", "delivery_no")
+SAMPLE_COLUMNS = ("order_no", "delivery_no", "delivery_date", "shop_code", "shop_name",
+                  "shop_tel", "shop_memo")
+# The order CSV's second column (admin.order_csv.COLUMNS); the sample never has it.
+ORDER_CSV_MARKER = "order_datetime"
+_CHUNK = 500  # order numbers per SELECT: well under every database's parameter limit
+
+
+@dataclass
+class ShipmentRow:
+    """One file row that will register a shipment for ``order``."""
+
+    line_no: int
+    order: Order
+    slip: SlipDetails
+
+
+@dataclass
+class ImportPlan:
+    """What a file will do; nothing in the database has changed yet."""
+
+    to_ship: list[ShipmentRow] = field(default_factory=list)  # 出荷待ち → 出荷済
+    to_update: list[ShipmentRow] = field(default_factory=list)  # 出荷済, slip fields differ
+    unchanged: list[int] = field(default_factory=list)  # lines already registered as they are
+    skipped: list[int] = field(default_factory=list)  # lines with an empty delivery_no
+    errors: list[CsvError] = field(default_factory=list)
+    file_shape: str = "sample"  # "sample" or "orders" (the downloaded order CSV)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"ship": len(self.to_ship), "update": len(self.to_update),
+                "unchanged": len(self.unchanged), "skip": len(self.skipped)}
+
+    def fingerprint(self) -> str:
+        """Digest of what the plan will do, to notice a change between preview and 確定."""
+        text = "|".join(
+            f"{kind}:{row.order.order_no}:{_slip_key(row.slip)}"
+            for kind, rows in (("s", self.to_ship), ("u", self.to_update)) for row in rows
+        )
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@dataclass
+class _Parsed:
+    line_no: int
+    order_no: str
+    values: dict[str, object]  # cleaned slip fields present in the file
+
+
+def plan_import(session: Session, data: bytes, *, lock: bool = False) -> ImportPlan:
+    """Read ``data`` and judge every row against the current orders (changes nothing).
+
+    ``lock`` takes row locks (PostgreSQL ``FOR UPDATE``) for a plan about to be applied.
+    """
+    plan = ImportPlan()
+    try:
+        table = read_csv(data, REQUIRED, MAX_BYTES)
+    except CsvError as error:
+        plan.errors.append(error)
+        return plan
+    plan.file_shape = "orders" if table.has(ORDER_CSV_MARKER) else "sample"
+    columns = _slip_columns(table, plan.file_shape)
+    parsed = list(_parse_rows(table, columns, plan))
+    orders = _load_orders(session, {p.order_no for p in parsed}, lock)
+    for row in parsed:
+        _judge(plan, row, orders.get(row.order_no))
+    return plan
+
+
+def apply_plan(plan: ImportPlan, actor: str) -> int:
+    """Register every planned shipment (caller commits); returns how many changed.
+
+    :raise models.TransitionError: an order changed since it was planned (roll back).
+    """
+    if not plan.ok:
+        raise ValueError("a plan with errors cannot be applied")
+    changed = 0
+    for row in plan.to_ship + plan.to_update:
+        changed += row.order.register_shipment(row.slip, actor, by_hand=False)
+    return changed
+
+
+def _slip_columns(table: CsvTable, shape: str) -> tuple[str, ...]:
+    """The slip columns read from this file: the order CSV gives only delivery_no."""
+    if shape == "orders":
+        return ("delivery_no",)
+    return tuple(name for name in SAMPLE_COLUMNS[1:] if table.has(name))
+
+
+def _parse_rows(table: CsvTable, columns: tuple[str, ...], plan: ImportPlan) -> Iterator[_Parsed]:
+    """Clean each row's values; errors and skips go to ``plan``, good rows are yielded."""
+    first_line: dict[str, int] = {}
+    for line_no, raw in table.rows:
+        if not raw.get("delivery_no", "").strip():
+            plan.skipped.append(line_no)
+            continue
+        try:
+            order_no = clean_order_no(raw.get("order_no", ""))
+            values = clean_slip_values({name: raw.get(name, "") for name in columns})
+        except SlipFieldError as error:
+            plan.errors.extend(CsvError(line_no, message) for message in error.messages)
+            continue
+        if order_no in first_line:
+            plan.errors.append(CsvError(line_no, f"注文番号 {order_no} が{first_line[order_no]}行目"
+                                                 "にもあります。1つの注文は1行にしてください。"))
+            continue
+        first_line[order_no] = line_no
+        yield _Parsed(line_no, order_no, values)
+
+
+def _load_orders(session: Session, order_nos: Iterable[str], lock: bool) -> dict[str, Order]:
+    """The orders with these numbers, their packages and event lists loaded up front."""
+    wanted = sorted(order_nos)
+    found: dict[str, Order] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        query = (
+            select(Order).join(Order.package)
+            .where(Order.order_no.in_(wanted[start:start + _CHUNK]))
+            # register_shipment appends to events: load them in one query, not one each.
+            .options(contains_eager(Order.package), selectinload(Order.events))
+        )
+        if lock:
+            query = query.with_for_update(of=Package)
+        for order in session.scalars(query).unique():
+            found[order.order_no] = order
+    return found
+
+
+def _judge(plan: ImportPlan, row: _Parsed, order: Order | None) -> None:
+    """Place ``row`` in the plan: to ship, to update, unchanged, or an error."""
+    if order is None:
+        plan.errors.append(CsvError(row.line_no, f"注文番号 {row.order_no} の注文はありません。"))
+        return
+    refusal = _refusal(order)
+    if refusal:
+        plan.errors.append(CsvError(row.line_no, f"注文番号 {row.order_no}: {refusal}"))
+        return
+    slip = _slip_for(order.package, row.values)
+    planned = ShipmentRow(row.line_no, order, slip)
+    if order.package.status == PackageStatus.WAITING:
+        plan.to_ship.append(planned)
+    elif _differs(order.package, slip):
+        plan.to_update.append(planned)
+    else:
+        plan.unchanged.append(row.line_no)
+
+
+def _refusal(order: Order) -> str | None:
+    """Why this order cannot take a shipment result now (None: it can)."""
+    if order.package.status == PackageStatus.NOTIFIED:
+        return "出荷通知済のため、出荷結果を変更できません。"
+    if order.status == OrderStatus.INSTRUCTED:
+        return None
+    reasons = {
+        OrderStatus.PROVISIONAL: "仮注文のため出荷できません（注文が確定していません）。",
+        OrderStatus.COMPLETED: "注文完了のままです。注文情報ダウンロードで出荷指示にしてから"
+                               "登録してください。",
+        OrderStatus.DONE: "完了した注文です。",
+        OrderStatus.CANCELLED: "キャンセルされた注文です。",
+    }
+    return reasons.get(order.status_enum, "出荷待ちの注文ではありません。")
+
+
+def _slip_for(package: Package, values: dict[str, object]) -> SlipDetails:
+    """The slip to register: the file's columns, and what is stored for columns it lacks."""
+    fields = {name: getattr(package, name) for name in SlipDetails.__slots__}
+    fields.update(values)
+    if "delivery_date" in values and values["delivery_date"] is None:
+        fields["delivery_date"] = None  # empty cell: keep the stored date, or now if new
+    return SlipDetails(**fields)  # type: ignore[arg-type]
+
+
+def _differs(package: Package, slip: SlipDetails) -> bool:
+    for name in SlipDetails.__slots__:
+        value = getattr(slip, name)
+        if name == "delivery_date" and value is None:
+            continue  # None keeps what is stored
+        if getattr(package, name) != value:
+            return True
+    return False
+
+
+def _slip_key(slip: SlipDetails) -> str:
+    date: datetime | None = slip.delivery_date
+    return "/".join([slip.delivery_no, f"{date:%Y%m%d%H%M%S}" if date else "", slip.shop_code,
+                     slip.shop_name, slip.shop_tel, slip.shop_memo])
