@@ -1,0 +1,115 @@
+"""Browsing: the top page, 商品陳列棚 (shelves), product pages and product images."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+from flask import abort, current_app, request, send_file
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from carrier_compat.flask import current_carrier
+from carrier_compat.images import scaled_image
+from ktaishop.extensions import db
+from models import Product, Shelf, published_products
+
+from . import bp
+from .common import render, shop
+
+TOP_PICKS = 3
+SHELF_PAGE_SIZE = 5
+MAX_QUANTITY_CHOICE = 10
+THUMB_DIVISOR = 4
+
+
+def visible_product(product_id: int) -> Product:
+    """A published, not deleted product, or 404."""
+    product = db.session.get(Product, product_id)
+    if product is None or product.deleted or not product.published:
+        abort(404)
+    return product
+
+
+@bp.route("/")
+def top() -> str:
+    picks = db.session.scalars(published_products().limit(TOP_PICKS)).all()
+    newest = db.session.scalars(
+        published_products().order_by(None).order_by(Product.created_at.desc(), Product.id.desc())
+        .limit(TOP_PICKS)
+    ).all()
+    shelves = db.session.scalars(select(Shelf).order_by(Shelf.position, Shelf.id)).all()
+    return render("top.html", picks=picks, newest=newest, shelves=shelves)
+
+
+@bp.route("/shelf/<int:shelf_id>")
+def shelf(shelf_id: int) -> str:
+    shelf = db.session.get(Shelf, shelf_id)
+    if shelf is None:
+        abort(404)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    query = published_products().where(Product.shelves.contains(shelf))
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    products = db.session.scalars(
+        query.limit(SHELF_PAGE_SIZE).offset((page - 1) * SHELF_PAGE_SIZE)
+    ).all()
+    pages = max((total + SHELF_PAGE_SIZE - 1) // SHELF_PAGE_SIZE, 1)
+    if page > pages:
+        abort(404)
+    return render("shelf.html", shelf=shelf, products=products, page=page, pages=pages)
+
+
+def stock_of(product: Product) -> str | None:
+    return product.stock_label(product.total_stock, shop().low_stock_threshold)
+
+
+@bp.route("/product/<int:product_id>")
+def product(product_id: int) -> str:
+    product = visible_product(product_id)
+    threshold = shop().low_stock_threshold
+    options = [
+        (variant, product.stock_label(variant.stock, threshold)) for variant in product.variants
+    ]
+    return render(
+        "product.html",
+        product=product,
+        options=options,
+        stock=stock_of(product),
+        quantities=range(1, MAX_QUANTITY_CHOICE + 1),
+    )
+
+
+@bp.route("/product/<int:product_id>/images")
+def product_images(product_id: int) -> str:
+    product = visible_product(product_id)
+    if len(product.images) < 2:
+        abort(404)
+    return render("product_images.html", product=product)
+
+
+@bp.route("/image/<int:product_id>/<int:index>")
+def product_image(product_id: int, index: int) -> Response:
+    """Image ``index`` (1-3) of a product, scaled for this handset; ``?thumb=1`` is small."""
+    product = visible_product(product_id)
+    names = product.images
+    if not 1 <= index <= len(names):
+        abort(404)
+    image_dir = Path(current_app.config["IMAGE_DIR"]).resolve()
+    source = (image_dir / names[index - 1]).resolve()
+    if image_dir not in source.parents or not source.is_file():
+        abort(404)
+    carrier = current_carrier()
+    target = carrier
+    if request.args.get("thumb"):
+        target = SimpleNamespace(
+            screen_width=max(int(carrier.screen_width) // THUMB_DIVISOR, 48),
+            image_formats=carrier.image_formats,
+            page_limit_bytes=int(carrier.page_limit_bytes) // 5,
+        )
+    try:
+        path, mimetype = scaled_image(source, target, image_dir / ".scaled")
+    except (OSError, ValueError):
+        abort(404)
+    response = send_file(path, mimetype=mimetype, max_age=86400)
+    response.vary.add("User-Agent")
+    return response

@@ -1,0 +1,213 @@
+"""Checkout, step by step (small pages for keitai): who buys, 注文者情報, 配送先,
+配送オプション and 決済方法, card entry. Confirmation and 注文する are in checkout_place.
+
+The entered values are kept in ``session["checkout"]``; card numbers never are (only
+the gateway's reference and the last four digits).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask import request, session
+from werkzeug.wrappers import Response
+
+from models import PaymentMethod, calculate_fees
+
+from . import bp, cart_store
+from .common import current_member, redirect_to, render, shop
+from .forms import PERSON_FIELDS, Cleaned, clean_note, clean_person, text
+from .payment import CardInput, PaymentDeclined, gateway
+
+
+def state() -> dict[str, Any]:
+    value = session.get("checkout")
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def save_state(values: dict[str, Any]) -> None:
+    session["checkout"] = values
+
+
+def delivery_dates() -> list[date]:
+    """配送希望日 choices: from today + lead days, for range days."""
+    settings = shop()
+    first = date.today() + timedelta(days=settings.delivery_lead_days)
+    return [first + timedelta(days=i) for i in range(max(settings.delivery_range_days, 0) + 1)]
+
+
+def fees_for(st: dict[str, Any], rows: list[cart_store.CartRow]):
+    payment = PaymentMethod(st.get("payment", PaymentMethod.COD))
+    return calculate_fees(shop(), cart_store.subtotal(rows), payment, st.get("wrapping") or None)
+
+
+def _need_cart() -> Response | None:
+    if not cart_store.cart_lines():
+        return redirect_to("storefront.cart")
+    return None
+
+
+def _need(st: dict[str, Any], *keys: str) -> Response | None:
+    """Redirect to the first step whose data is missing (cart, buyer, options)."""
+    if (early := _need_cart()) is not None:
+        return early
+    if current_member() is None and not st.get("guest"):
+        return redirect_to("storefront.checkout")
+    if "purchaser" in keys and not st.get("purchaser"):
+        return redirect_to("storefront.checkout_info")
+    if "recipient" in keys and not st.get("same") and not st.get("recipient"):
+        return redirect_to("storefront.checkout_recipient")
+    if "options" in keys and "payment" not in st:
+        return redirect_to("storefront.checkout_options")
+    return None
+
+
+@bp.route("/checkout")
+def checkout() -> Response | str:
+    if (early := _need_cart()) is not None:
+        return early
+    if current_member() is not None:
+        return redirect_to("storefront.checkout_info")
+    return render("checkout/start.html")
+
+
+@bp.route("/checkout/guest")
+def checkout_guest() -> Response:
+    st = state()
+    st["guest"] = True
+    save_state(st)
+    return redirect_to("storefront.checkout_info")
+
+
+def _member_defaults() -> dict[str, str]:
+    member = current_member()
+    if member is None:
+        return {}
+    return {name: getattr(member, name) or "" for name in PERSON_FIELDS}
+
+
+@bp.route("/checkout/info", methods=["GET", "POST"])
+def checkout_info() -> Response | str:
+    st = state()
+    if (early := _need(st)) is not None:
+        return early
+    if request.method == "GET":
+        values = st.get("purchaser") or _member_defaults()
+        return render("checkout/info.html", values=values, errors={}, same=st.get("same", True))
+    cleaned = clean_person(request.form)
+    same = request.form.get("same", "1") == "1"
+    if not cleaned.ok:
+        return render("checkout/info.html", values=cleaned.values, errors=cleaned.errors,
+                      same=same)
+    st.update(purchaser=cleaned.values, same=same)
+    if same:
+        st.pop("recipient", None)
+    save_state(st)
+    return redirect_to("storefront.checkout_options" if same else "storefront.checkout_recipient")
+
+
+@bp.route("/checkout/recipient", methods=["GET", "POST"])
+def checkout_recipient() -> Response | str:
+    st = state()
+    if (early := _need(st, "purchaser")) is not None:
+        return early
+    if request.method == "GET":
+        return render("checkout/recipient.html", values=st.get("recipient") or {}, errors={})
+    cleaned = clean_person(request.form, with_email=False)
+    if not cleaned.ok:
+        return render("checkout/recipient.html", values=cleaned.values, errors=cleaned.errors)
+    st.update(recipient=cleaned.values, same=False)
+    save_state(st)
+    return redirect_to("storefront.checkout_options")
+
+
+def clean_options(form: Any) -> Cleaned:
+    """配送希望日, 時間帯, 包装, 備考 and 決済方法, each checked against the settings."""
+    settings = shop()
+    result = Cleaned()
+    day = form.get("date", "")
+    allowed_days = {d.isoformat() for d in delivery_dates()}
+    if day and day not in allowed_days:
+        result.errors["date"] = "配送希望日は一覧から選んでください。"
+    slot = text(form.get("time"))
+    if slot and slot not in (settings.delivery_time_slots or []):
+        result.errors["time"] = "配送希望時間帯は一覧から選んでください。"
+    wrapping = text(form.get("wrapping"))
+    names = [o.get("name") for o in settings.wrapping_options or []]
+    if wrapping and wrapping not in names:
+        result.errors["wrapping"] = "包装オプションは一覧から選んでください。"
+    note, note_error = clean_note(form.get("note"))
+    if note_error:
+        result.errors["note"] = note_error
+    payment = form.get("payment", "")
+    if payment not in (PaymentMethod.COD, PaymentMethod.CARD):
+        result.errors["payment"] = "決済方法を選んでください。"
+    result.values = {"date": day, "time": slot, "wrapping": wrapping, "note": note,
+                     "payment": payment}
+    return result
+
+
+@bp.route("/checkout/options", methods=["GET", "POST"])
+def checkout_options() -> Response | str:
+    st = state()
+    if (early := _need(st, "purchaser", "recipient")) is not None:
+        return early
+    context = {"dates": delivery_dates()}
+    if request.method == "GET":
+        values = {k: st.get(k, "") for k in ("date", "time", "wrapping", "note", "payment")}
+        return render("checkout/options.html", values=values, errors={}, **context)
+    cleaned = clean_options(request.form)
+    if not cleaned.ok:
+        return render("checkout/options.html", values=cleaned.values, errors=cleaned.errors,
+                      **context)
+    st.update(cleaned.values)
+    st.pop("card", None)  # the amount may have changed: ask for the card again
+    save_state(st)
+    if cleaned.values["payment"] == PaymentMethod.CARD:
+        return redirect_to("storefront.checkout_card")
+    return redirect_to("storefront.checkout_confirm")
+
+
+def _card_from(form: Any) -> tuple[CardInput | None, dict[str, str]]:
+    errors: dict[str, str] = {}
+    number = "".join(ch for ch in text(form.get("card_number")) if ch.isdigit())
+    try:
+        month, year = int(form.get("exp_month", "")), int(form.get("exp_year", ""))
+    except ValueError:
+        month = year = 0
+    if not number:
+        errors["card_number"] = "カード番号を入力してください。"
+    if not (1 <= month <= 12 and year >= 2000):
+        errors["exp"] = "有効期限を選んでください。"
+    holder = text(form.get("holder")).upper()
+    if not holder or not holder.replace(" ", "").isalpha() or not holder.isascii():
+        errors["holder"] = "カード名義はローマ字で入力してください。"
+    if errors:
+        return None, errors
+    return CardInput(number, month, year, holder), errors
+
+
+@bp.route("/checkout/card", methods=["GET", "POST"])
+def checkout_card() -> Response | str:
+    st = state()
+    if (early := _need(st, "purchaser", "recipient", "options")) is not None:
+        return early
+    if st.get("payment") != PaymentMethod.CARD:
+        return redirect_to("storefront.checkout_confirm")
+    rows = cart_store.rows()
+    total = fees_for(st, rows).total
+    years = range(date.today().year, date.today().year + 11)
+    if request.method == "GET":
+        return render("checkout/card.html", errors={}, total=total, years=years)
+    card, errors = _card_from(request.form)
+    if card is not None:
+        try:
+            auth = gateway().authorize(card, total)
+        except PaymentDeclined as declined:
+            errors["card_number"] = declined.message
+        else:
+            st["card"] = {"reference": auth.reference, "last4": auth.last4, "amount": total}
+            save_state(st)
+            return redirect_to("storefront.checkout_confirm")
+    return render("checkout/card.html", errors=errors, total=total, years=years)

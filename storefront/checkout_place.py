@@ -1,0 +1,151 @@
+"""The confirmation page, 注文する (one order per checkout token) and the done page.
+
+Post/redirect/get plus the order's unique ``checkout_token``: pressing 注文する twice,
+reloading, or two requests racing each other end on the same order. Out of stock
+rolls everything back and names the item.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import Any
+
+from flask import current_app, request, session, url_for
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
+
+from ktaishop.extensions import db
+from models import (
+    CheckoutDetails,
+    DomainError,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+    Person,
+    place_order,
+)
+
+from . import bp, cart_store
+from .checkout import _need, fees_for, save_state, state
+from .common import carrier_name, current_member, flash_message, redirect_to, render
+from .payment import PaymentDeclined, gateway
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """An absolute URL on the shop's BASE_URL (for mails)."""
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+def _person(values: dict[str, str]) -> Person:
+    return Person(**{k: values.get(k, "") for k in ("name", "kana", "tel", "email",
+                                                    "zip_code", "address")})
+
+
+def details_from(st: dict[str, Any], token: str) -> CheckoutDetails:
+    member = current_member()
+    recipient = None if st.get("same", True) else _person(st.get("recipient") or {})
+    card = st.get("card") or {}
+    return CheckoutDetails(
+        purchaser=_person(st["purchaser"]),
+        recipient=recipient,
+        delivery_date=date.fromisoformat(st["date"]) if st.get("date") else None,
+        delivery_time=st.get("time", ""),
+        wrapping=st.get("wrapping", ""),
+        note=st.get("note", ""),
+        payment=PaymentMethod(st["payment"]),
+        payment_reference=card.get("reference", ""),
+        carrier=carrier_name(),
+        member_id=member.id if member else None,
+        checkout_token=token,
+    )
+
+
+@bp.route("/checkout/confirm")
+def checkout_confirm() -> Response | str:
+    st = state()
+    if (early := _need(st, "purchaser", "recipient", "options")) is not None:
+        return early
+    if st["payment"] == PaymentMethod.CARD and not st.get("card"):
+        return redirect_to("storefront.checkout_card")
+    rows = cart_store.rows()
+    if not rows:
+        return redirect_to("storefront.cart")
+    if not st.get("token"):
+        st["token"] = secrets.token_urlsafe(24)
+        save_state(st)
+    return render("checkout/confirm.html", st=st, rows=rows, fees=fees_for(st, rows),
+                  guest=current_member() is None)
+
+
+def _order_for_token(token: str) -> Order | None:
+    return db.session.scalar(select(Order).where(Order.checkout_token == token))
+
+
+def _finished(order: Order) -> Response:
+    cart_store.clear()
+    session.pop("checkout", None)
+    session["done_order"] = order.id
+    return redirect_to("storefront.checkout_done")
+
+
+@bp.route("/checkout/place", methods=["POST"])
+def checkout_place() -> Response:
+    token = request.form.get("checkout_token", "")
+    existing = _order_for_token(token) if token else None
+    if existing is not None:
+        return _finished(existing)
+    st = state()
+    if (early := _need(st, "purchaser", "recipient", "options")) is not None:
+        return early
+    if not token or token != st.get("token"):
+        flash_message("画面が古くなっています。内容を確認して、もう一度「注文する」を押してください。")
+        return redirect_to("storefront.checkout_confirm")
+    try:
+        order = _place(st, token)
+    except (IntegrityError, DomainError, PaymentDeclined) as error:
+        db.session.rollback()
+        # A parallel request with the same checkout token may have won: show that order.
+        existing = _order_for_token(token)
+        if existing is not None:
+            return _finished(existing)
+        return _refused(st, error)
+    return _finished(order)
+
+
+def _refused(st: dict[str, Any], error: Exception) -> Response:
+    if isinstance(error, PaymentDeclined):
+        st.pop("card", None)
+        save_state(st)
+        flash_message(error.message)
+        return redirect_to("storefront.checkout_card")
+    if isinstance(error, DomainError):  # OutOfStock names the item
+        flash_message(error.message)
+        return redirect_to("storefront.cart")
+    raise error
+
+
+def _place(st: dict[str, Any], token: str) -> Order:
+    placed = place_order(
+        db.session,
+        cart_store.cart_lines(),
+        details_from(st, token),
+        guest=current_member() is None,
+        confirm_url_for=lambda raw: external_url("storefront.confirm_order", token=raw),
+    )
+    order = placed.order
+    card = st.get("card")
+    if order.payment_method == PaymentMethod.CARD and card:
+        gateway().capture(card["reference"], order.total)
+    db.session.commit()
+    return order
+
+
+@bp.route("/checkout/done")
+def checkout_done() -> Response | str:
+    order = db.session.get(Order, session.get("done_order") or 0)
+    if order is None:
+        return redirect_to("storefront.top")
+    provisional = order.status == OrderStatus.PROVISIONAL
+    return render("checkout/done.html", order=order, provisional=provisional)

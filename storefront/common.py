@@ -1,0 +1,115 @@
+"""Helpers every storefront page shares: rendering, the shop settings, the member.
+
+The logged-in member lives in the session as ``member_id`` together with a short
+fingerprint of the password hash, so changing the password (or 退会) ends every
+other session of that member.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from flask import abort, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from carrier_compat.flask import current_carrier, regenerate_session
+from ktaishop.extensions import db
+from models import Member, ShopSettings
+
+# Where ``next`` may lead after login/registration (never a URL from the request).
+NEXT_ENDPOINTS = {
+    "checkout": "storefront.checkout_info",
+    "mypage": "storefront.mypage",
+    "cart": "storefront.cart",
+}
+
+
+def shop() -> ShopSettings:
+    if "shop_settings" not in g:
+        g.shop_settings = ShopSettings.load(db.session)
+    return g.shop_settings
+
+
+def render(template: str, **context: Any) -> str:
+    """A storefront page with the shop, the member and the cart count in the context."""
+    from .cart_store import cart_count
+
+    return render_template(
+        template,
+        shop=shop(),
+        member=current_member(),
+        cart_count=cart_count(),
+        notice=pop_notice(),
+        **context,
+    )
+
+
+def password_fingerprint(member: Member) -> str:
+    return hashlib.sha256(member.password_hash.encode()).hexdigest()[:16]
+
+
+def current_member() -> Member | None:
+    """The logged-in, active member of this session, or None."""
+    if "member" in g:
+        return g.member
+    member = None
+    member_id = session.get("member_id")
+    if member_id is not None:
+        member = db.session.get(Member, member_id)
+        if (
+            member is None
+            or not member.is_active_member
+            or session.get("member_fp") != password_fingerprint(member)
+        ):
+            member = None
+            session.pop("member_id", None)
+            session.pop("member_fp", None)
+    g.member = member
+    return member
+
+
+def log_in(member: Member) -> None:
+    """Start a member's session: a new session key (fixation), the cart kept."""
+    regenerate_session()
+    session["member_id"] = member.id
+    session["member_fp"] = password_fingerprint(member)
+    g.member = member
+
+
+def log_out() -> None:
+    session.pop("member_id", None)
+    session.pop("member_fp", None)
+    session.pop("checkout", None)
+    regenerate_session()
+    g.member = None
+
+
+def require_member() -> Member:
+    member = current_member()
+    if member is None:
+        abort(redirect(url_for("storefront.login", next="mypage")))
+    return member
+
+
+def next_url(default: str = "storefront.mypage") -> str:
+    endpoint = NEXT_ENDPOINTS.get(request.values.get("next", ""), default)
+    return url_for(endpoint)
+
+
+def carrier_name() -> str:
+    """The carrier name stored on orders and members (willcom counts as pc mail-wise)."""
+    return current_carrier().name
+
+
+def redirect_to(endpoint: str, **values: Any) -> Response:
+    return redirect(url_for(endpoint, **values))
+
+
+def flash_message(text: str) -> None:
+    """A one-shot notice shown on the next page (kept in the session, not a cookie)."""
+    session["notice"] = text
+
+
+def pop_notice() -> str | None:
+    return session.pop("notice", None)

@@ -1,0 +1,114 @@
+"""Checking what shoppers type: field-by-field Japanese errors, normalised values.
+
+Every check returns the cleaned values and a dict ``field -> message``; templates show
+the message next to the field. Values are normalised the way the shop stores them:
+kana as full-width katakana, tel and zip as ASCII digits, text NFC with CP932 forms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import jaconv
+
+from carrier_compat.address import is_valid_address
+from carrier_compat.normalize import normalize_input
+
+PERSON_FIELDS = ("name", "kana", "tel", "email", "zip_code", "address")
+LABELS = {
+    "name": "氏名",
+    "kana": "氏名カナ",
+    "tel": "電話番号",
+    "email": "メールアドレス",
+    "zip_code": "郵便番号",
+    "address": "住所",
+    "note": "備考",
+    "password": "パスワード",
+}
+MAX_LENGTHS = {"name": 50, "kana": 50, "address": 200, "email": 254, "note": 500}
+MIN_PASSWORD = 8
+MAX_PASSWORD = 64
+_KANA = re.compile(r"^[ァ-ヶー・　 ]+$")
+_DIGIT_SEPARATORS = re.compile(r"[\s\-‐－―ー()（）]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass
+class Cleaned:
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def text(raw: str | None, *, multiline: bool = False) -> str:
+    """Normalised, trimmed text without control characters (newlines only if multiline)."""
+    value = normalize_input(raw or "").strip()
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if not multiline:
+        value = value.replace("\n", " ").replace("\t", " ")
+    return _CONTROL.sub("", value)
+
+
+def digits(raw: str | None) -> str:
+    return _DIGIT_SEPARATORS.sub("", jaconv.z2h(text(raw), digit=True, ascii=True, kana=False))
+
+
+def kana(raw: str | None) -> str:
+    return jaconv.hira2kata(text(raw)).replace(" ", "　")
+
+
+def clean_person(form: Mapping[str, str], *, with_email: bool = True) -> Cleaned:
+    """注文者 / 配送先 / 会員 fields; ``with_email`` False for a 配送先."""
+    result = Cleaned()
+    names = PERSON_FIELDS if with_email else tuple(f for f in PERSON_FIELDS if f != "email")
+    for name in names:
+        raw = form.get(name)
+        value = {"kana": kana, "tel": digits, "zip_code": digits}.get(name, text)(raw)
+        if name == "email":
+            value = text(raw).replace(" ", "")
+        result.values[name] = value
+        message = _person_error(name, value)
+        if message:
+            result.errors[name] = message
+    return result
+
+
+def _person_error(name: str, value: str) -> str | None:
+    label = LABELS[name]
+    if not value:
+        return f"{label}を入力してください。"
+    limit = MAX_LENGTHS.get(name)
+    if limit and len(value) > limit:
+        return f"{label}は{limit}文字以内で入力してください。"
+    if name == "kana" and not _KANA.match(value):
+        return "氏名カナはカタカナで入力してください。"
+    if name == "tel" and not re.fullmatch(r"0\d{9,10}", value):
+        return "電話番号は0から始まる10桁か11桁の数字で入力してください。"
+    if name == "zip_code" and not re.fullmatch(r"\d{7}", value):
+        return "郵便番号は7桁の数字で入力してください。"
+    if name == "email" and not is_valid_address(value):
+        return "メールアドレスの形式が正しくありません。"
+    return None
+
+
+def clean_note(raw: str | None) -> tuple[str, str | None]:
+    value = text(raw, multiline=True)
+    if len(value) > MAX_LENGTHS["note"]:
+        return value, f"備考は{MAX_LENGTHS['note']}文字以内で入力してください。"
+    return value, None
+
+
+def password_error(password: str, again: str | None = None) -> str | None:
+    """Why a new password is refused, or None."""
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        return f"パスワードは{MIN_PASSWORD}～{MAX_PASSWORD}文字で入力してください。"
+    if not password.isascii() or not password.isprintable():
+        return "パスワードは半角の英数字と記号で入力してください。"
+    if again is not None and password != again:
+        return "確認用のパスワードが一致しません。"
+    return None

@@ -1,0 +1,168 @@
+"""Members, getting in: 会員登録 (mail verification), ログイン/ログアウト, パスワード再設定,
+かんたんログイン. The member's own pages are in members_account.
+"""
+
+from __future__ import annotations
+
+from flask import redirect, request
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from carrier_compat.address import carrier_for_address
+from carrier_compat.flask import current_carrier
+from ktaishop.extensions import db
+from models import MailKind, Member, MemberStatus, now
+
+from . import bp
+from .checkout_place import external_url
+from .common import (
+    current_member,
+    flash_message,
+    log_in,
+    log_out,
+    next_url,
+    redirect_to,
+    render,
+    shop,
+)
+from .forms import clean_person, password_error, text
+from .member_mail import send_member_mail
+from .tokens import PASSWORD_RESET, REGISTRATION, make_token, member_for_token
+
+ALREADY_REGISTERED = "このメールアドレスはすでに登録されています。ログインしてください。"
+LOGIN_FAILED = "メールアドレスかパスワードが違います。"
+
+
+def member_by_email(email: str) -> Member | None:
+    return db.session.scalar(select(Member).where(func.lower(Member.email) == email.lower()))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register() -> Response | str:
+    nxt = request.values.get("next", "")
+    if request.method == "GET":
+        return render("members/register.html", values={"newsletter": "1"}, errors={}, next=nxt)
+    cleaned = clean_person(request.form)
+    password = request.form.get("password", "")
+    if message := password_error(password, request.form.get("password2", "")):
+        cleaned.errors["password"] = message
+    existing = member_by_email(cleaned.values.get("email", ""))
+    if existing is not None and existing.email_verified_at and existing.is_active_member:
+        cleaned.errors["email"] = ALREADY_REGISTERED
+    elif existing is not None and existing.status == MemberStatus.SUSPENDED:
+        cleaned.errors["email"] = "このメールアドレスではご登録いただけません。"
+    newsletter = request.form.get("newsletter") == "1"
+    if not cleaned.ok:
+        values = cleaned.values | {"newsletter": "1" if newsletter else ""}
+        return render("members/register.html", values=values, errors=cleaned.errors, next=nxt)
+    member = existing or Member(email=cleaned.values["email"])
+    if existing is None:
+        db.session.add(member)
+    for name, value in cleaned.values.items():
+        setattr(member, name, value)
+    member.carrier = carrier_for_address(member.email)
+    member.newsletter, member.status, member.email_verified_at = newsletter, "active", None
+    member.set_password(password)
+    db.session.flush()
+    url = external_url("storefront.verify", token=make_token(REGISTRATION, member))
+    send_member_mail(member, MailKind.MEMBER_REGISTRATION, url)
+    db.session.commit()
+    return render("members/register_sent.html", email=member.email)
+
+
+@bp.route("/register/verify/<token>")
+def verify(token: str) -> str:
+    member = member_for_token(REGISTRATION, token)
+    if member is None or member.status != MemberStatus.ACTIVE:
+        return render("members/link_invalid.html")
+    already = member.email_verified_at is not None
+    if not already:
+        member.email_verified_at = now()
+        db.session.commit()
+    return render("members/verified.html", already=already)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | str:
+    nxt = request.values.get("next", "")
+    if request.method == "GET":
+        if current_member() is not None:
+            return redirect_to("storefront.mypage")
+        return render("members/login.html", email="", error=None, next=nxt)
+    email = text(request.form.get("email")).replace(" ", "")
+    member = member_by_email(email)
+    password = request.form.get("password", "")
+    if member is None or not member.is_active_member or not member.check_password(password):
+        return render("members/login.html", email=email, error=LOGIN_FAILED, next=nxt)
+    if member.email_verified_at is None:
+        error = "メールアドレスの確認が済んでいません。登録確認メールのURLを開いてください。"
+        return render("members/login.html", email=email, error=error, next=nxt)
+    log_in(member)
+    flash_message(f"{member.name}様、ようこそ。")
+    return redirect(next_url())
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Response:
+    log_out()
+    flash_message("ログアウトしました。")
+    return redirect_to("storefront.top")
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+def password_reset() -> str:
+    if request.method == "GET":
+        return render("members/reset_request.html")
+    member = member_by_email(text(request.form.get("email")).replace(" ", ""))
+    if member is not None and member.is_active_member and member.email_verified_at:
+        url = external_url("storefront.password_reset_token",
+                           token=make_token(PASSWORD_RESET, member))
+        send_member_mail(member, MailKind.PASSWORD_RESET, url)
+        db.session.commit()
+    # The same answer either way: the page must not reveal who is a member.
+    return render("members/reset_sent.html")
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def password_reset_token(token: str) -> Response | str:
+    member = member_for_token(PASSWORD_RESET, token)
+    if member is None or not member.is_active_member:
+        return render("members/link_invalid.html")
+    if request.method == "GET":
+        return render("members/reset_form.html", token=token, error=None)
+    password = request.form.get("password", "")
+    if message := password_error(password, request.form.get("password2", "")):
+        return render("members/reset_form.html", token=token, error=message)
+    member.set_password(password)
+    db.session.commit()
+    log_out()
+    flash_message("パスワードを変更しました。新しいパスワードでログインしてください。")
+    return redirect_to("storefront.login")
+
+
+def easy_login_available() -> bool:
+    """かんたんログイン: the shop turned it on and the request came through a carrier gateway."""
+    return bool(shop().easy_login) and current_carrier().subscriber_id is not None
+
+
+def member_by_subscriber() -> Member | None:
+    carrier = current_carrier()
+    return db.session.scalar(select(Member).where(
+        Member.subscriber_carrier == carrier.name,
+        Member.subscriber_id == carrier.subscriber_id,
+    ))
+
+
+@bp.route("/easy-login", methods=["GET", "POST"])
+def easy_login() -> Response | str:
+    if not easy_login_available():
+        return render("members/easy_unavailable.html")
+    if request.method == "GET":
+        return render("members/easy_login.html")
+    member = member_by_subscriber()
+    if member is None or not member.is_active_member or member.email_verified_at is None:
+        return render("members/easy_login.html",
+                      error="この端末はまだ登録されていません。パスワードでログインしてから設定してください。")
+    log_in(member)
+    flash_message(f"{member.name}様、ようこそ。")
+    return redirect_to("storefront.mypage")

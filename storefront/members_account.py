@@ -1,0 +1,152 @@
+"""マイページ: 注文履歴, 会員情報変更, パスワード変更, メルマガ, かんたんログイン設定, 退会.
+
+Every change to the account asks for the current password (a handset may be lent
+or lost with the session still open).
+"""
+
+from __future__ import annotations
+
+from flask import abort, request
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from carrier_compat.address import carrier_for_address
+from carrier_compat.flask import current_carrier
+from ktaishop.extensions import db
+from models import Member, MemberStatus, Order
+
+from . import bp
+from .common import flash_message, log_in, log_out, redirect_to, render, require_member
+from .forms import clean_person, password_error
+from .members import easy_login_available, member_by_email, member_by_subscriber
+
+WRONG_PASSWORD = "現在のパスワードが違います。"
+HISTORY_LIMIT = 20
+NEWSLETTER_ON = "メルマガを配信します。"
+NEWSLETTER_OFF = "メルマガの配信を停止しました。"
+
+
+@bp.route("/mypage")
+def mypage() -> str:
+    require_member()
+    return render("members/mypage.html", easy_login=easy_login_available())
+
+
+@bp.route("/mypage/orders")
+def my_orders() -> str:
+    member = require_member()
+    orders = db.session.scalars(
+        select(Order).where(Order.member_id == member.id)
+        .order_by(Order.ordered_at.desc(), Order.id.desc()).limit(HISTORY_LIMIT)
+    ).all()
+    return render("members/orders.html", orders=orders)
+
+
+@bp.route("/mypage/orders/<int:order_id>")
+def my_order(order_id: int) -> str:
+    member = require_member()
+    order = db.session.get(Order, order_id)
+    if order is None or order.member_id != member.id:
+        abort(404)
+    return render("members/order.html", order=order)
+
+
+def _checked_password(member: Member) -> str | None:
+    if member.check_password(request.form.get("current_password", "")):
+        return None
+    return WRONG_PASSWORD
+
+
+@bp.route("/mypage/profile", methods=["GET", "POST"])
+def my_profile() -> Response | str:
+    member = require_member()
+    if request.method == "GET":
+        values = {k: getattr(member, k) for k in ("name", "kana", "tel", "email", "zip_code",
+                                                   "address")}
+        return render("members/profile.html", values=values, errors={})
+    cleaned = clean_person(request.form)
+    other = member_by_email(cleaned.values.get("email", ""))
+    if other is not None and other.id != member.id:
+        cleaned.errors["email"] = "このメールアドレスは他の会員が使っています。"
+    if message := _checked_password(member):
+        cleaned.errors["current_password"] = message
+    if not cleaned.ok:
+        return render("members/profile.html", values=cleaned.values, errors=cleaned.errors)
+    for name, value in cleaned.values.items():
+        setattr(member, name, value)
+    member.carrier = carrier_for_address(member.email)
+    db.session.commit()
+    flash_message("会員情報を変更しました。")
+    return redirect_to("storefront.mypage")
+
+
+@bp.route("/mypage/password", methods=["GET", "POST"])
+def my_password() -> Response | str:
+    member = require_member()
+    if request.method == "GET":
+        return render("members/password.html", errors={})
+    errors: dict[str, str] = {}
+    if message := _checked_password(member):
+        errors["current_password"] = message
+    if message := password_error(request.form.get("password", ""),
+                                 request.form.get("password2", "")):
+        errors["password"] = message
+    if errors:
+        return render("members/password.html", errors=errors)
+    member.set_password(request.form["password"])
+    db.session.commit()
+    log_in(member)  # new fingerprint: other sessions of this member end here
+    flash_message("パスワードを変更しました。")
+    return redirect_to("storefront.mypage")
+
+
+@bp.route("/mypage/newsletter", methods=["GET", "POST"])
+def my_newsletter() -> Response | str:
+    member = require_member()
+    if request.method == "GET":
+        return render("members/newsletter.html")
+    member.newsletter = request.form.get("newsletter") == "1"
+    db.session.commit()
+    flash_message(NEWSLETTER_ON if member.newsletter else NEWSLETTER_OFF)
+    return redirect_to("storefront.mypage")
+
+
+@bp.route("/mypage/easy-login", methods=["GET", "POST"])
+def my_easy_login() -> Response | str:
+    member = require_member()
+    if not easy_login_available():
+        return render("members/easy_unavailable.html")
+    linked = member.subscriber_id is not None
+    if request.method == "GET":
+        return render("members/easy_setup.html", linked=linked, error=None)
+    if message := _checked_password(member):
+        return render("members/easy_setup.html", linked=linked, error=message)
+    if request.form.get("action") == "unlink":
+        member.subscriber_carrier = member.subscriber_id = None
+        flash_message("かんたんログインを解除しました。")
+    else:
+        holder = member_by_subscriber()
+        if holder is not None and holder.id != member.id:
+            holder.subscriber_carrier = holder.subscriber_id = None
+            db.session.flush()
+        carrier = current_carrier()
+        member.subscriber_carrier, member.subscriber_id = carrier.name, carrier.subscriber_id
+        flash_message("かんたんログインを設定しました。")
+    db.session.commit()
+    return redirect_to("storefront.mypage")
+
+
+@bp.route("/mypage/withdraw", methods=["GET", "POST"])
+def my_withdraw() -> Response | str:
+    member = require_member()
+    if request.method == "GET":
+        return render("members/withdraw.html", error=None)
+    if message := _checked_password(member):
+        return render("members/withdraw.html", error=message)
+    member.status = MemberStatus.WITHDRAWN
+    member.newsletter = False
+    member.subscriber_carrier = member.subscriber_id = None
+    db.session.commit()
+    log_out()
+    flash_message("退会手続きが完了しました。ご利用ありがとうございました。")
+    return redirect_to("storefront.top")

@@ -1,0 +1,114 @@
+"""The payment gateway interface and the built-in sandbox provider.
+
+Card data passes through :meth:`PaymentGateway.authorize` and nowhere else: it is not
+put in the session, the database or a log line. What the shop keeps is the
+gateway's reference and the card's last four digits.
+
+The app uses ``app.extensions["ktaishop.payment"]`` when set (a real provider), else
+one :class:`SandboxGateway` per process. Sandbox rules: numbers must pass the Luhn
+check and not be expired; ``4000000000000002`` is always declined; everything else
+is authorised for the amount asked and can be captured once for that amount.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from flask import current_app
+
+
+class PaymentDeclined(Exception):
+    """The gateway refused; ``message`` is shown to the shopper."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CardInput:
+    number: str
+    exp_month: int
+    exp_year: int
+    holder: str
+
+    def __repr__(self) -> str:  # never let the number reach a log or traceback
+        return f"CardInput(number='****{self.number[-4:]}', holder=...)"
+
+
+@dataclass(frozen=True)
+class Authorization:
+    reference: str
+    last4: str
+    amount: int
+
+
+class PaymentGateway(Protocol):
+    def authorize(self, card: CardInput, amount: int) -> Authorization: ...
+
+    def capture(self, reference: str, amount: int) -> None: ...
+
+    def void(self, reference: str) -> None: ...
+
+
+DECLINED_NUMBER = "4000000000000002"
+NOT_AUTHORIZED = "カードの承認が見つかりません。もう一度カード情報を入力してください。"
+AMOUNT_CHANGED = "ご注文金額が変わりました。もう一度カード情報を入力してください。"
+
+
+def luhn_ok(number: str) -> bool:
+    if not number.isdigit() or not 13 <= len(number) <= 19:
+        return False
+    total = 0
+    for i, char in enumerate(reversed(number)):
+        digit = int(char) * (2 if i % 2 else 1)
+        total += digit - 9 if digit > 9 else digit
+    return total % 10 == 0
+
+
+class SandboxGateway:
+    """An in-process test provider (single process; references live in memory)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._authorized: dict[str, int] = {}
+        self.captured: dict[str, int] = {}
+
+    def authorize(self, card: CardInput, amount: int) -> Authorization:
+        if not luhn_ok(card.number):
+            raise PaymentDeclined("カード番号が正しくありません。")
+        today = date.today()
+        if (card.exp_year, card.exp_month) < (today.year, today.month):
+            raise PaymentDeclined("カードの有効期限が切れています。")
+        if card.number == DECLINED_NUMBER:
+            raise PaymentDeclined("このカードはご利用いただけません。別のカードをお試しください。")
+        reference = f"SBX-{secrets.token_hex(8)}"
+        with self._lock:
+            self._authorized[reference] = amount
+        return Authorization(reference, card.number[-4:], amount)
+
+    def capture(self, reference: str, amount: int) -> None:
+        with self._lock:
+            authorized = self._authorized.get(reference)
+            if authorized is None or reference in self.captured:
+                raise PaymentDeclined(NOT_AUTHORIZED)
+            if authorized != amount:
+                raise PaymentDeclined(AMOUNT_CHANGED)
+            self.captured[reference] = amount
+
+    def void(self, reference: str) -> None:
+        with self._lock:
+            self._authorized.pop(reference, None)
+            self.captured.pop(reference, None)
+
+
+def gateway() -> PaymentGateway:
+    """The app's payment gateway (the sandbox unless a provider was installed)."""
+    extensions = current_app.extensions
+    if "ktaishop.payment" not in extensions:
+        extensions["ktaishop.payment"] = SandboxGateway()
+    return extensions["ktaishop.payment"]
