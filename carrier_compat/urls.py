@@ -20,7 +20,12 @@ from urllib.parse import quote, urlsplit
 
 Params = Sequence[tuple[str, str]]
 
-_A_OR_FORM = re.compile(r"<(a|form)\b([^>]*)>", re.I)
+# Templates are XHTML: lower-case names, so no re.I (which would slow the scan).
+_A_OR_FORM = re.compile(r"<(a|form)(?=[\s>])([^>]*)>")
+# "/path?query" with only &amp; entities, no fragment, no backslash, no whitespace or
+# control characters (browsers drop tabs and newlines, which could turn "/\t/x" into
+# "//x"): certainly on this host.
+_PLAIN_LOCAL = re.compile(r"/(?![/\\])(?:[^\s\\#&\x00-\x1f\x7f]|&amp;)*\Z")
 _HREF = re.compile(r"(\shref\s*=\s*)(\"[^\"]*\"|'[^']*')", re.I)
 _ACTION = re.compile(r"(\saction\s*=\s*)(\"[^\"]*\"|'[^']*')", re.I)
 _METHOD_POST = re.compile(r"\smethod\s*=\s*[\"']post[\"']", re.I)
@@ -91,31 +96,40 @@ def rewrite_links(
     """
     if not params:
         return page
-    hidden = params if hidden_params is None else hidden_params
+    hidden = hidden_inputs(params if hidden_params is None else hidden_params)
+    # The common case (a site-absolute path without fragment) is appended to as it
+    # stands in the attribute; anything else takes the careful path via is_internal.
+    suffix = html.escape("&".join(f"{quote(n, safe='')}={quote(v, safe='')}" for n, v in params))
+    names = tuple(f"{quote(n, safe='')}=" for n, _ in params)
 
     def replace(match: re.Match[str]) -> str:
-        is_form = match.group(1).lower() == "form"
+        is_form = match.group(1) == "form"
         attrs = match.group(2)
-        pattern = _ACTION if is_form else _HREF
-        found = pattern.search(attrs)
+        found = (_ACTION if is_form else _HREF).search(attrs)
         if found is None:
             return match.group(0)
+        raw = found.group(2)[1:-1]
+        if _PLAIN_LOCAL.match(raw) and not any(n in raw for n in names):
+            new_raw = f"{raw}{'&amp;' if '?' in raw else '?'}{suffix}"
+        else:
+            url = html.unescape(raw)
+            if not is_internal(url, host, scheme=scheme):
+                return match.group(0)
+            new_raw = html.escape(add_params(url, params), quote=True)
         quote_char = found.group(2)[0]
-        url = html.unescape(found.group(2)[1:-1])
-        if not is_internal(url, host, scheme=scheme):
-            return match.group(0)
-        new_url = html.escape(add_params(url, params), quote=True)
-        attrs = f"{attrs[: found.start(2)]}{quote_char}{new_url}{quote_char}{attrs[found.end(2) :]}"
-        tag = f"<{match.group(1)}{attrs}>"
+        tag = f"<{match.group(1)}{attrs[: found.start(2)]}{quote_char}{new_raw}{quote_char}"
+        tag += f"{attrs[found.end(2) :]}>"
         if is_form and hidden and not _METHOD_POST.search(attrs):
-            tag += hidden_inputs(hidden)
+            tag += hidden
         return tag
 
     return _A_OR_FORM.sub(replace, page)
 
 
 def hidden_inputs(params: Params) -> str:
-    """``<div><input type="hidden" .../>...</div>`` for *params*, escaped."""
+    """``<div><input type="hidden" .../>...</div>`` for *params*, escaped ('' if none)."""
+    if not params:
+        return ""
     fields = "".join(
         f'<input type="hidden" name="{html.escape(n, quote=True)}" '
         f'value="{html.escape(v, quote=True)}" />'

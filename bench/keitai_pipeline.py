@@ -1,0 +1,208 @@
+"""Benchmark: the keitai output pipeline against a plain UTF-8 render of the same page.
+
+Keitai path (docomo i-mode browser 1.0, no cookies — the most work the layer ever does):
+render -> CSS inline -> session-key/guid rewrite -> encode to Shift_JIS with emoji.
+Plain path: render -> encode as UTF-8. Both render the same realistic product list
+(30 products with url_for links, prices, emoji, a stylesheet, accesskey navigation and
+a search form) inside a request context, in the same process and run.
+
+Run: .venv/bin/python bench/keitai_pipeline.py [--rounds N]
+Goal: keitai / plain <= 1.25.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
+
+from flask import Flask, render_template  # noqa: E402
+from jinja2 import DictLoader  # noqa: E402
+
+from carrier_compat import css_inline, urls  # noqa: E402
+from carrier_compat.flask import KeitaiLayer, current_carrier, keitai_page  # noqa: E402
+
+DOCOMO_1 = "DoCoMo/2.0 SH902i(c100;TB;W24H16)"
+PC = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
+SESSION_KEY = "Yq3c9Xb1kV0Jg5hT7wR2mP8nL4sD6fA0zE1uC3iO5yB"
+
+STYLESHEET = """
+body { color: #333333; background-color: #ffffff; font-size: small; }
+h1 { color: #ffffff; background-color: #cc0000; font-size: medium; text-align: center; }
+h2 { color: #cc0000; font-size: small; border-bottom: 1px solid #cc0000; }
+#header { text-align: center; }
+#header a { color: #ffffff; }
+#nav { background-color: #ffeeee; }
+#nav a { color: #990000; }
+div.item { border-bottom: 1px dotted #999999; }
+div.item .name { font-weight: bold; color: #000066; }
+.price { color: #cc0000; font-weight: bold; }
+.soldout { color: #999999; }
+.stock { color: #006600; font-size: x-small; }
+.note { font-size: x-small; color: #666666; }
+#footer { text-align: center; font-size: x-small; background-color: #eeeeee; }
+#footer a { color: #333333; }
+a:visited { color: #660066; }
+"""
+
+TEMPLATES = {
+    "list.html": """<?xml version="1.0" encoding="{{ carrier.charset }}"?>
+<!DOCTYPE html PUBLIC "-//WAPFORUM//DTD XHTML Mobile 1.0//EN" \
+"http://www.wapforum.org/DTD/xhtml-mobile10.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml">
+<head>
+<meta http-equiv="Content-Type" content="{{ carrier.content_type }}; \
+charset={{ carrier.charset }}" />
+<title>{{ shop }} 商品一覧</title>
+<style type="text/css">{{ css }}</style>
+</head>
+<body>
+<div id="header"><h1>{{ shop }}</h1><a href="{{ url_for('index') }}">トップ</a></div>
+<div id="nav">{{ accesskey_link(url_for('index'), 'トップ', '0') }}
+{{ accesskey_link(url_for('cart'), 'カート ☀', '9') }}</div>
+<h2>{{ shelf }} ({{ products|length }}件)</h2>
+<form action="{{ url_for('search') }}" method="get"><p>
+<input type="text" name="q" size="12"{{ input_mode('hiragana') }} />
+<input type="submit" value="検索" /></p></form>
+{% for p in products %}
+<div class="item">
+<img src="{{ url_for('image', product_id=p.id, size='s') }}" alt="{{ p.name }}" width="48" \
+height="48" /><br />
+<a href="{{ url_for('product', product_id=p.id) }}"><span class="name">{{ p.name }}</span></a><br />
+<span class="price">{{ "{:,}".format(p.price) }}円</span>(税込)
+{% if p.stock > 0 %}<span class="stock">在庫あり ⭕</span>{% else %}\
+<span class="soldout">品切れ ❌</span>{% endif %}<br />
+<span class="note">{{ p.note }}</span>
+</div>
+{% endfor %}
+<p><a href="{{ url_for('index', page=2) }}">次へ ➡</a></p>
+<div id="footer"><a href="{{ url_for('help') }}">ご利用ガイド</a> | 閲覧{{ counter }}回目 |
+<a href="http://example.com/partner">提携サイト</a><br />(c) {{ shop }}</div>
+</body>
+</html>
+""",
+}
+
+NAMES = ["信州りんご", "温泉まんじゅう ♨", "手作りストラップ 📱", "抹茶ロールケーキ"]
+PRODUCTS = [
+    {
+        "id": i,
+        "name": f"{NAMES[i % 4]} {i}号",
+        "price": 300 + i * 150,
+        "stock": i % 5,
+        "note": "～送料無料～ 本日発送 ❤" if i % 3 == 0 else "※お一人様3点まで",
+    }
+    for i in range(1, 31)
+]
+
+
+def make_app() -> Flask:
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="bench", SERVER_NAME="shop.example.jp")
+    app.jinja_loader = DictLoader(TEMPLATES)
+    KeitaiLayer().init_app(app)
+    for endpoint, rule in [
+        ("index", "/"),
+        ("cart", "/cart"),
+        ("search", "/search"),
+        ("help", "/help"),
+        ("product", "/products/<int:product_id>"),
+        ("image", "/images/<int:product_id>/<size>"),
+    ]:
+        app.add_url_rule(rule, endpoint, lambda **_: "")
+    return app
+
+
+_counter = itertools.count()
+
+
+def render(*, fresh: bool = True) -> str:
+    """The product list; *fresh* makes every page differ (a counter in the footer),
+    as pages showing a cart or a CSRF token do, so no whole-page memo can answer."""
+    return render_template(
+        "list.html",
+        shop="けいたい屋",
+        shelf="新着",
+        products=PRODUCTS,
+        css=STYLESHEET,
+        counter=next(_counter) if fresh else 0,
+    )
+
+
+def time_it(step: Callable[[], object], rounds: int) -> float:
+    """Best seconds per call over *rounds* batches of 20 calls, after a warm-up.
+
+    The best batch, not the mean: other processes on the machine only ever add time.
+    """
+    for _ in range(20):
+        step()
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(20):
+            step()
+        samples.append((time.perf_counter() - start) / 20)
+    return min(samples)
+
+
+def measure(app: Flask, rounds: int, *, fresh: bool) -> dict[str, float]:
+    params = [("ksid", SESSION_KEY), ("guid", "ON")]
+    with app.test_request_context("/", headers={"User-Agent": PC}):
+        plain = time_it(lambda: render(fresh=fresh).encode("utf-8"), rounds)
+    with app.test_request_context("/", headers={"User-Agent": DOCOMO_1}):
+        carrier = current_carrier()
+        assert not carrier.supports_style_element and not carrier.supports_cookie
+
+        def keitai() -> bytes:
+            return keitai_page(
+                render(fresh=fresh),
+                carrier,
+                params,
+                host="shop.example.jp",
+                scheme="http",
+                css_dir=None,
+            )
+
+        page = keitai()
+        assert b"<style" not in page and b"ksid=" in page and b"\xf8\x9f" in page
+        # More distinct pages than the inliner's page memo holds, so "fresh" stays cold.
+        texts = itertools.cycle([render(fresh=fresh) for _ in range(200 if fresh else 1)])
+        steps = {
+            "plain": plain,
+            "keitai": time_it(keitai, rounds),
+            "render": time_it(lambda: render(fresh=fresh), rounds),
+            "css inline": time_it(lambda: css_inline.inline_css(next(texts)), rounds),
+            "session/guid rewrite": time_it(
+                lambda: urls.rewrite_links(next(texts), params, "shop.example.jp"), rounds
+            ),
+            "encode (Carrier.encode)": time_it(lambda: carrier.encode(next(texts)), rounds),
+        }
+    return steps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=30)
+    args = parser.parse_args()
+    app = make_app()
+    with app.test_request_context("/", headers={"User-Agent": PC}):
+        size = len(render().encode("utf-8"))
+    print(f"product list: {len(PRODUCTS)} products, {size} bytes as UTF-8")
+    for label, fresh in (("every page different", True), ("same page again", False)):
+        steps = measure(app, args.rounds, fresh=fresh)
+        print(f"\n[{label}]")
+        print(f"  plain UTF-8 render + encode : {steps['plain'] * 1e6:8.1f} us")
+        print(f"  keitai path (docomo c100)   : {steps['keitai'] * 1e6:8.1f} us")
+        for name in ("render", "css inline", "session/guid rewrite", "encode (Carrier.encode)"):
+            print(f"    step {name:<24}: {steps[name] * 1e6:8.1f} us")
+        ratio = steps["keitai"] / steps["plain"]
+        print(f"  ratio keitai / plain        : {ratio:8.2f}x  (goal <= 1.25x)")
+
+
+if __name__ == "__main__":
+    main()
