@@ -1,4 +1,6 @@
-"""Refuse storefront requests whose Host is not the shop's (DNS rebinding defence).
+"""The storefront's edge: the Host check and the charset label for non-keitai pages.
+
+Requests whose Host is not the shop's are refused (DNS rebinding defence).
 
 Allowed: the host name of ``BASE_URL``, names in ``SHOP_EXTRA_HOSTS`` (a list), and
 ``localhost``/``127.0.0.1`` when ``TESTING``. The port is ignored: a proxy may or may
@@ -11,6 +13,10 @@ from urllib.parse import urlsplit
 
 from flask import current_app, request
 from werkzeug.exceptions import BadRequest
+from werkzeug.wrappers import Response
+
+from carrier_compat.flask import current_carrier
+from carrier_compat.xhtml import content_type_header
 
 from . import bp
 
@@ -38,3 +44,15 @@ def host_name(host: str) -> str:
 def refuse_foreign_host() -> None:
     if host_name(request.host) not in allowed_hosts():
         raise BadRequest("このホスト名ではご利用いただけません。")
+
+
+@bp.after_request
+def label_charset(response: Response) -> Response:
+    """Smartphones and PCs get the same label as the XML declaration (``UTF-8``).
+
+    Keitai responses are labelled by the keitai layer itself.
+    """
+    carrier = current_carrier()
+    if response.mimetype == "text/html" and not carrier.is_keitai:
+        response.headers["Content-Type"] = content_type_header(carrier)
+    return response
