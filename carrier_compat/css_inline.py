@@ -27,6 +27,7 @@ Contracts:
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
 import hashlib
 import html as html_lib
@@ -59,6 +60,7 @@ _ANY_NAME = "[a-zA-Z][a-zA-Z0-9]*+"
 _VALUE = r"""(?:"[^"]*+"|'[^']*+')"""
 _ATTR = rf"\s++[^\s=/>]++\s*+=\s*+{_VALUE}"
 _NAME_ENDS = frozenset(" \t\r\n/>")
+_FEW_REGIONS = 4
 _PAGE_MEMO_LIMIT = 64
 _PAGE_MEMO_MAX_CHARS = 200_000
 _MEMO_LIMIT = 4096
@@ -311,7 +313,9 @@ def _apply(html: str, sheet: CompiledStylesheet) -> str:
         styled = _apply_uncached(html, sheet)
         if len(html) <= _PAGE_MEMO_MAX_CHARS:
             if len(sheet.page_memo) >= _PAGE_MEMO_LIMIT:
-                sheet.page_memo.pop(next(iter(sheet.page_memo)), None)
+                # Oldest first; another thread may be evicting at the same moment.
+                with contextlib.suppress(RuntimeError, StopIteration):
+                    sheet.page_memo.pop(next(iter(sheet.page_memo)), None)
             sheet.page_memo[html] = styled
     return styled
 
@@ -383,26 +387,33 @@ def _attr_value(match: re.Match[str]) -> str:
 def _descendant_edits(html: str, sheet: CompiledStylesheet) -> dict[int, list[Rule]]:
     """Start offsets of subject tags inside their ancestors' regions -> descendant rules.
 
-    Each compound's tags are searched once per page; a region's subjects are then a
-    slice of the sorted tag list (bisect), not a new search.
+    A few regions (a header, a nav bar) are searched one by one; many regions (one per
+    product row) share one search of the whole page, sliced per region with bisect.
     """
     tags: dict[Compound, list[int]] = {}
     regions: dict[tuple[Compound, ...], list[tuple[int, int]]] = {}
 
     def tags_of(compound: Compound) -> list[int]:
         if compound not in tags:
-            tags[compound] = _find_tags(html, sheet, compound)
+            tags[compound] = _find_tags(html, sheet, compound, 0, len(html))
         return tags[compound]
 
     edits: dict[int, list[Rule]] = {}
     for rule in sheet.descendant_rules:
         if rule.ancestors not in regions:
             regions[rule.ancestors] = _chain_regions(html, rule.ancestors, tags_of)
-        subjects = tags_of(rule.subject)
-        for start, end in regions[rule.ancestors]:
-            first, stop = bisect.bisect_left(subjects, start), bisect.bisect_left(subjects, end)
-            for tag_start in subjects[first:stop]:
-                edits.setdefault(tag_start, []).append(rule)
+        spans = regions[rule.ancestors]
+        if len(spans) <= _FEW_REGIONS and rule.subject not in tags:
+            found = [t for s, e in spans for t in _find_tags(html, sheet, rule.subject, s, e)]
+        else:
+            subjects = tags_of(rule.subject)
+            found = [
+                t
+                for s, e in spans
+                for t in subjects[bisect.bisect_left(subjects, s) : bisect.bisect_left(subjects, e)]
+            ]
+        for tag_start in found:
+            edits.setdefault(tag_start, []).append(rule)
     return edits
 
 
@@ -412,24 +423,46 @@ def _chain_regions(
     tags_of: Callable[[Compound], list[int]],
 ) -> list[tuple[int, int]]:
     """Content extents of elements matching the last compound, nested in the others."""
-
-    def regions_of(compound: Compound) -> list[tuple[int, int]]:
-        found = []
-        for tag_start in tags_of(compound):
-            tag = _START_TAG.match(html, tag_start)
-            if tag is not None and not tag.group(3):
-                found.append((tag.end(), _element_end(html, tag.group(1), tag.end())))
-        return found
-
-    regions = regions_of(chain[0])
+    regions = _regions_of(html, tags_of(chain[0]))
     for compound in chain[1:]:
-        inner = regions_of(compound)
+        inner = _regions_of(html, tags_of(compound))
         regions = [r for r in inner if any(o[0] <= r[0] and r[1] <= o[1] for o in regions)]
     return regions
 
 
-def _find_tags(html: str, sheet: CompiledStylesheet, compound: Compound) -> list[int]:
-    """Sorted start offsets of the start tags in *html* that match *compound*.
+def _regions_of(html: str, tag_starts: list[int]) -> list[tuple[int, int]]:
+    found = []
+    ends: dict[int, int] | None = None
+    for tag_start in tag_starts:
+        tag = _START_TAG.match(html, tag_start)
+        if tag is None or tag.group(3):
+            continue
+        if len(tag_starts) > _FEW_REGIONS:
+            # Many elements of one name (product rows): pair all its tags in one pass.
+            ends = ends if ends is not None else _element_ends(html, tag.group(1))
+            found.append((tag.end(), ends.get(tag.end(), len(html))))
+        else:
+            found.append((tag.end(), _element_end(html, tag.group(1), tag.end())))
+    return found
+
+
+def _element_ends(html: str, name: str) -> dict[int, int]:
+    """For every element named *name*: content start -> offset of its end tag."""
+    ends: dict[int, int] = {}
+    open_at: list[int] = []
+    for found in _same_name_tags(name).finditer(html):
+        if found.group(1):
+            if open_at:
+                ends[open_at.pop()] = found.start()
+        elif not found.group(2):
+            open_at.append(found.end())
+    return ends
+
+
+def _find_tags(
+    html: str, sheet: CompiledStylesheet, compound: Compound, start: int, end: int
+) -> list[int]:
+    """Sorted start offsets of the start tags in html[start:end] matching *compound*.
 
     The search regex begins with a literal (the tag name, ``id`` or ``class``) so the
     regex engine can skip ahead quickly. A tag-name or single-class search is exact;
@@ -437,12 +470,12 @@ def _find_tags(html: str, sheet: CompiledStylesheet, compound: Compound) -> list
     """
     pattern = _compound_pattern(sheet, compound)
     if compound.id is None and not compound.classes:
-        return [hit.start() for hit in pattern.finditer(html)]
+        return [hit.start() for hit in pattern.finditer(html, start, end)]
     exact = compound.id is None and len(compound.classes) == 1
     name = compound.tag
     found: list[int] = []
-    for hit in pattern.finditer(html):
-        tag_start = html.rfind("<", 0, hit.start())
+    for hit in pattern.finditer(html, start, end):
+        tag_start = html.rfind("<", start, hit.start())
         if tag_start < 0 or html.find(">", tag_start, hit.start()) >= 0:
             continue  # the hit is in text, not inside a tag
         if found and found[-1] == tag_start:
