@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    start_mail_sender(app)
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
@@ -86,3 +87,11 @@ def register_commands(app: Flask) -> None:
     from .cli import register
 
     register(app)
+
+
+def start_mail_sender(app: Flask) -> None:
+    """``make run`` sends mail from a thread of the web process (no second process)."""
+    if app.config.get("SEND_MAIL_IN_PROCESS"):
+        from .worker import start_in_process
+
+        start_in_process(app)

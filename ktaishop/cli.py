@@ -30,6 +30,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
     app.cli.add_command(expire_orders)
+    from .worker import worker_command
+
+    app.cli.add_command(worker_command)
 
 
 @click.command("init-db")

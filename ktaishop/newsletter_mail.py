@@ -1,9 +1,214 @@
-"""Newsletter sending (filled in with the newsletter tables)."""
+"""Newsletters on their way out: recipients queued, each mail built, unsubscribe links.
+
+``start(session, newsletter)`` queues one outbox row per subscriber with the text
+already personalised; the outbox worker builds each mail through ``build`` (registered
+for ``MailKind.NEWSLETTER``), which re-checks that the member still wants it, honours
+一時停止/中止, and adds the signed one-click unsubscribe link and RFC 8058 headers.
+"""
 
 from __future__ import annotations
 
+import html
+import time
+from email.message import EmailMessage
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from carrier_compat.decomail import InlineImage, build_deco_mail
+from carrier_compat.decomail_html import html_to_text, sanitize_deco_html
+from carrier_compat.mail import PreEncodedHeader, build_text_mail
+from models import MailKind, Member, OutboxMessage, OutboxStatus, ShopSettings, queue_mail
+from models import newsletter as rules
+from models.merge import render_merge, shop_merge_values
+from models.newsletter import Newsletter, NewsletterRecipient, NewsletterStatus, Personalised
+
+from .outbox import BUILDERS, Skip, send_now
+
+STATUS_TTL = 1.0  # seconds a worker trusts its copy of a newsletter's status
+SAMPLE_NAME = "テスト 太郎"
+
+
+# -- unsubscribe links ----------------------------------------------------------------
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="newsletter-unsubscribe")
+
+
+def unsubscribe_token(member_id: int) -> str:
+    return _serializer().dumps(member_id)
+
+
+def member_id_from_token(token: str) -> int | None:
+    """The member a link was made for, or None when the signature is wrong."""
+    try:
+        value = _serializer().loads(token)
+    except BadSignature:
+        return None
+    return value if isinstance(value, int) else None
+
+
+def unsubscribe_url(member_id: int) -> str:
+    return f"{current_app.config['BASE_URL']}/unsubscribe/{unsubscribe_token(member_id)}"
+
+
+# -- personalising ----------------------------------------------------------------------
+
+def merge_values(session: Session, name: str, url: str) -> dict[str, str]:
+    values = shop_merge_values(ShopSettings.load(session))
+    values.update(member_name=name, unsubscribe_url=url)
+    return values
+
+
+def personal_text(newsletter: Newsletter, values: dict[str, str]) -> Personalised:
+    """Subject and text part for one member; the unsubscribe URL is always in the text."""
+    source = newsletter.body_text
+    if not source.strip() and newsletter.is_deco:
+        source = html_to_text(sanitize_deco_html(newsletter.body_html))
+    body = render_merge(source, values)
+    if "{{unsubscribe_url}}" not in source.replace(" ", ""):
+        body = f"{body.rstrip()}\n\n――――\n配信停止はこちら\n{values['unsubscribe_url']}\n"
+    return Personalised(render_merge(newsletter.subject, values), body)
+
+
+def personal_html(newsletter: Newsletter, values: dict[str, str]) -> str:
+    """The HTML part for one member: merge values escaped, unsubscribe link ensured."""
+    escaped = {key: html.escape(value, quote=True) for key, value in values.items()}
+    body = render_merge(newsletter.body_html, escaped)
+    if "{{unsubscribe_url}}" not in newsletter.body_html.replace(" ", ""):
+        body += f'<hr><div align="center"><a href="{escaped["unsubscribe_url"]}">配信停止</a></div>'
+    return body
+
+
+def start(session: Session, newsletter: Newsletter) -> int:
+    """Queue ``newsletter`` to its current subscribers (not committed); how many."""
+    shop = shop_merge_values(ShopSettings.load(session))
+
+    def personalise(member: Member) -> Personalised:
+        values = dict(shop, member_name=member.name, unsubscribe_url=unsubscribe_url(member.id))
+        return personal_text(newsletter, values)
+
+    return rules.start_sending(session, newsletter, personalise)
+
+
+def send_test(session: Session, newsletter: Newsletter, address: str) -> str | None:
+    """テスト送信 to ``address`` now; None when it went, else the Japanese error text."""
+    values = merge_values(session, SAMPLE_NAME, unsubscribe_url(0))
+    text = personal_text(newsletter, values)
+    message = queue_mail(session, to=address, mail_from=newsletter.mail_from,
+                         subject=text.subject, body=text.body, kind=MailKind.NEWSLETTER)
+    session.flush()
+    session.add(NewsletterRecipient(newsletter_id=newsletter.id, member_id=None, email=address,
+                                    carrier="pc", outbox_id=message.id, is_test=True))
+    session.flush()
+    return send_now(session, message)
+
+
+# -- building one mail ------------------------------------------------------------------
+
+def _newsletter(session: Session, newsletter_id: int, cache: dict[str, Any]) -> Newsletter:
+    """The newsletter, re-read at most every STATUS_TTL seconds (一時停止 must bite fast)."""
+    key = f"newsletter:{newsletter_id}"
+    entry = cache.get(key)
+    if entry is None or time.monotonic() - entry[1] > STATUS_TTL:
+        newsletter = session.get(Newsletter, newsletter_id, populate_existing=True)
+        cache[key] = entry = (newsletter, time.monotonic())
+    return entry[0]
+
+
+def _images(newsletter: Newsletter, cache: dict[str, Any]) -> list[InlineImage]:
+    key = f"images:{newsletter.id}"
+    if key not in cache:
+        cache[key] = [InlineImage(cid=i.cid, filename=i.filename, data=i.data,
+                                  mimetype=i.mimetype) for i in newsletter.images]
+    return cache[key]
+
+
+def _skip_reason(session: Session, newsletter: Newsletter,
+                 recipient: NewsletterRecipient) -> Skip | None:
+    if recipient.is_test:
+        return None
+    if newsletter.status == NewsletterStatus.PAUSED:
+        return Skip(OutboxStatus.QUEUED, rules.PAUSED_UNTIL)
+    if newsletter.status == NewsletterStatus.CANCELLED:
+        return Skip(OutboxStatus.CANCELLED, reason="配信を中止しました。")
+    member = session.get(Member, recipient.member_id) if recipient.member_id else None
+    if not rules.may_receive(member):
+        return Skip(OutboxStatus.CANCELLED, reason="配信停止または無効なアドレスのため送りません。")
+    return None
+
+
+def build(session: Session, message: OutboxMessage, cache: dict[str, Any]) -> EmailMessage | Skip:
+    """The newsletter mail for one outbox row (text or デコメール), or why not now."""
+    recipient = session.scalar(select(NewsletterRecipient)
+                               .where(NewsletterRecipient.outbox_id == message.id))
+    if recipient is None:
+        return Skip(OutboxStatus.FAILED, reason="メルマガが見つかりません。")
+    newsletter = _newsletter(session, recipient.newsletter_id, cache)
+    if skip := _skip_reason(session, newsletter, recipient):
+        return skip
+    url = unsubscribe_url(recipient.member_id or 0)
+    if newsletter.is_deco:
+        name = SAMPLE_NAME if recipient.is_test else _member_name(session, recipient)
+        mail = _deco(newsletter, message, merge_values(session, name, url), cache)
+    else:
+        mail = build_text_mail(to=message.mail_to, mail_from=message.mail_from,
+                               subject=message.subject, body=message.body)
+    mail["List-Unsubscribe"] = PreEncodedHeader("List-Unsubscribe", f"<{url}>", f"<{url}>")
+    post = "List-Unsubscribe=One-Click"
+    mail["List-Unsubscribe-Post"] = PreEncodedHeader("List-Unsubscribe-Post", post, post)
+    return mail
+
+
+def _member_name(session: Session, recipient: NewsletterRecipient) -> str:
+    member = session.get(Member, recipient.member_id) if recipient.member_id else None
+    return member.name if member else ""
+
+
+def _deco(newsletter: Newsletter, message: OutboxMessage, values: dict[str, str],
+          cache: dict[str, Any]) -> EmailMessage:
+    """Build the デコメール; images downscaled for a carrier are kept for the next one."""
+    from carrier_compat.address import carrier_for_address
+
+    carrier = carrier_for_address(message.mail_to)
+    key = f"fitted:{newsletter.id}:{carrier}"
+    images = cache.get(key) or _images(newsletter, cache)
+    mail = build_deco_mail(to=message.mail_to, mail_from=message.mail_from,
+                           subject=message.subject, html=personal_html(newsletter, values),
+                           text=message.body, images=images)
+    if key not in cache:
+        cache[key] = fitted_images(mail, images)
+    return mail
+
+
+def fitted_images(mail: EmailMessage, given: list[InlineImage]) -> list[InlineImage]:
+    """The images as they went in ``mail`` (after any downscaling), by Content-ID."""
+    sent = {str(part["Content-ID"]).strip("<>"): part.get_payload(decode=True)
+            for part in mail.walk() if part.get_content_maintype() == "image"}
+    return [InlineImage(i.cid, i.filename, sent.get(i.cid, i.data), i.mimetype) for i in given]
+
+
+BUILDERS[MailKind.NEWSLETTER] = build
+
+
+# -- the worker's housekeeping ----------------------------------------------------------
+
+_last_finish_check = 0.0
 
 
 def tick(session: Session) -> None:
-    """Start due newsletters and close finished ones (nothing yet)."""
+    """Start scheduled newsletters that are due; close those with nothing left. Commits."""
+    global _last_finish_check
+    for newsletter in rules.due_newsletters(session):
+        start(session, newsletter)
+    session.commit()
+    if time.monotonic() - _last_finish_check < 2.0:
+        return
+    _last_finish_check = time.monotonic()
+    for newsletter in session.scalars(select(Newsletter).where(
+            Newsletter.status == NewsletterStatus.SENDING)):
+        rules.finish_if_done(session, newsletter)
+    session.commit()

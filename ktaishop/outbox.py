@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from carrier_compat.errors import CarrierCompatError
 from carrier_compat.mail import build_text_mail, smtp_bytes, smtp_envelope
-from models import MailLog, Member, OutboxMessage, OutboxStatus, now
+from models import MailKind, MailLog, Member, OutboxMessage, OutboxStatus, now
 
 from .extensions import db
 from .mailer import MailError, PermanentMailError, Transport, transport_from_url
@@ -74,6 +74,8 @@ def build_mail(session: Session, message: OutboxMessage,
 
     :raise ValueError: (incl. HeaderInjection, DecoMailError) when it cannot be built.
     """
+    if message.kind == MailKind.NEWSLETTER and message.kind not in BUILDERS:
+        from . import newsletter_mail  # noqa: F401 (registers the newsletter builder)
     builder = BUILDERS.get(message.kind)
     if builder is not None:
         return builder(session, message, cache if cache is not None else {})

@@ -8,11 +8,14 @@ second (per worker), commit each. Idle workers poll every ``idle_seconds``.
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 import time
 from dataclasses import dataclass
 
-from flask import Flask
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
 from .extensions import db
@@ -136,3 +139,28 @@ def start_in_process(app: Flask) -> threading.Event:
                               daemon=True)
     thread.start()
     return stop
+
+
+@click.command("worker")
+@click.option("--rate", type=float, default=None, help="messages per second (0: no limit)")
+@click.option("--lease", "lease_seconds", type=int, default=None,
+              help="seconds a claimed message stays reserved for this worker")
+@click.option("--retry-base", "retry_base_seconds", type=float, default=None,
+              help="first retry delay in seconds after a temporary failure (doubles)")
+@click.option("--batch", type=int, default=None, help="messages claimed at a time")
+@click.option("--idle", "idle_seconds", type=float, default=None, help="poll interval when idle")
+@with_appcontext
+def worker_command(rate: float | None, lease_seconds: int | None,
+                   retry_base_seconds: float | None, batch: int | None,
+                   idle_seconds: float | None) -> None:
+    """Send queued mail until stopped (Ctrl-C / SIGTERM); several may run at once."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    config = WorkerConfig.from_app(app, rate=rate, lease_seconds=lease_seconds,
+                                   retry_base_seconds=retry_base_seconds, batch=batch,
+                                   idle_seconds=idle_seconds)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo(f"メール送信を開始します（{config.rate:g}通/秒まで）。")
+    sent = run(app, config, stop)
+    click.echo(f"停止しました。送信 {sent} 通。")

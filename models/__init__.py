@@ -24,6 +24,13 @@ from .checkout import (
 from .errors import DomainError, OutOfStock, TransitionError
 from .fees import Fees, calculate_fees
 from .mail import MailKind, MailLog, MailTemplate, OutboxMessage, OutboxStatus, queue_mail
+from .newsletter import (
+    Newsletter,
+    NewsletterImage,
+    NewsletterKind,
+    NewsletterRecipient,
+    NewsletterStatus,
+)
 from .numbering import OrderSequence, next_order_no
 from .orders import CORRECTABLE_PAIRS, Order, OrderEvent, OrderItem, Package, SlipDetails
 from .people import AdminUser, Member, MemberStatus
@@ -34,6 +41,7 @@ from .statuses import OrderStatus, PackageStatus, PaymentMethod
 __all__ = [
     "CORRECTABLE_PAIRS", "AdminUser", "Base", "CartLine", "CheckoutDetails", "DomainError", "Fees",
     "KeitaiSession", "MailKind", "MailLog", "MailTemplate", "Member", "MemberStatus",
+    "Newsletter", "NewsletterImage", "NewsletterKind", "NewsletterRecipient", "NewsletterStatus",
     "Order", "OrderEvent", "OrderItem", "OrderSequence", "OrderStatus", "OutOfStock",
     "OutboxMessage", "OutboxStatus", "Package", "PackageStatus", "PaymentMethod", "Person",
     "PlacedOrder", "Product", "Shelf", "ShopSettings", "SlipDetails", "StockDisplay",
