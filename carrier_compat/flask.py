@@ -137,7 +137,7 @@ def prepare_environ(environ: dict[str, Any], app: Flask) -> None:
     raw_query = environ.get("QUERY_STRING", "").encode("latin-1")
     try:
         environ["QUERY_STRING"] = transcode_urlencoded(raw_query, carrier)
-        _transcode_body(environ, carrier)
+        _transcode_body(environ, carrier, app.config.get("MAX_CONTENT_LENGTH"))
     except _cc1("errors").DecodeError as error:
         environ[ENVIRON_DECODE_ERROR] = error
         environ["QUERY_STRING"] = _ascii_pairs(raw_query)
@@ -145,7 +145,7 @@ def prepare_environ(environ: dict[str, Any], app: Flask) -> None:
         environ["CONTENT_LENGTH"] = "0"
 
 
-def _transcode_body(environ: dict[str, Any], carrier: Any) -> None:
+def _transcode_body(environ: dict[str, Any], carrier: Any, max_length: int | None) -> None:
     content_type = environ.get("CONTENT_TYPE", "")
     if content_type.split(";")[0].strip().lower() != FORM_MIMETYPE:
         return
@@ -153,8 +153,8 @@ def _transcode_body(environ: dict[str, Any], carrier: Any) -> None:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return
-    if length <= 0 or length > MAX_TRANSCODED_BODY:
-        return
+    if length <= 0 or length > min(MAX_TRANSCODED_BODY, max_length or MAX_TRANSCODED_BODY):
+        return  # too big: Werkzeug's own limit answers 413 when the form is read
     body = environ["wsgi.input"].read(length)
     if len(body) < length:
         # A short read (client gave up): leave the body empty rather than guess.

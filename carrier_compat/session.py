@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from flask import Flask, Request, Response
 from flask.sessions import SecureCookieSessionInterface, SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
+from werkzeug.exceptions import HTTPException
 
 Clock = Callable[[], datetime]
 _KEY_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -160,7 +161,12 @@ class KeitaiSessionInterface(SessionInterface):
     def _presented_key(self, request: Request) -> str | None:
         key = request.args.get(self.param)
         if key is None and request.mimetype == "application/x-www-form-urlencoded":
-            key = request.form.get(self.param)
+            try:
+                key = request.form.get(self.param)
+            except HTTPException:
+                # An oversized body: the view's own form access reports it (413);
+                # failing here, while the request context is pushed, would be a 500.
+                key = None
         return key if key and _KEY_SHAPE.match(key) else None
 
     def _valid(self, record: dict[str, Any], binding: tuple[str, str | None]) -> bool:
