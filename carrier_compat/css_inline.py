@@ -39,7 +39,6 @@ from carrier_compat.css_match import (
     Rule,
     apply_rules,
     index_rule,
-    scan_pattern,
 )
 
 _log = logging.getLogger(__name__)
@@ -99,7 +98,6 @@ def _compile(css_text: str) -> CompiledStylesheet:
                 decls = tuple((n, v) for n, v, imp in declarations if imp is important)
                 if decls:
                     index_rule(compiled, _make_rule(rule_parts, decls, important, order))
-    compiled.scan = scan_pattern(compiled)
     return compiled
 
 

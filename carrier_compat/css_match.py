@@ -5,22 +5,19 @@ memo tables that fill as pages are processed. :func:`apply_rules` writes the mat
 declarations into the ``style`` attributes of one page.
 
 The page is not parsed into a tree (templates produce well-formed XHTML, and the whole
-step must cost a small fraction of rendering). One regex finds only the start tags a
-rule without ancestors can match, and each distinct tag's rewrite is remembered per
-stylesheet, so repeated rows cost a dict lookup. Descendant rules work on regions: the
-extent of each element matching an ancestor compound is found by pairing its nested
-same-name tags, and subjects are searched inside it.
+step must cost a small fraction of rendering). One ``re.split`` picks out only the tags
+that matter — start tags some rule's subject may match, plus start and end tags of the
+element names an ancestor compound can have — and leaves the rest of the page as
+untouched text between them. A short Python loop then keeps a stack of the open
+ancestor candidates for descendant rules. Each distinct tag's analysis and rewrite is
+remembered per stylesheet, so repeated product rows cost a dict lookup each.
 """
 
 from __future__ import annotations
 
-import bisect
-import functools
 import html as html_lib
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 # One start tag, split into name, attributes and the "/" of an empty element.
 START_TAG = re.compile(
@@ -34,7 +31,6 @@ _ANY_NAME = "[a-zA-Z][a-zA-Z0-9]*+"
 _VALUE = r"""(?:"[^"]*+"|'[^']*+')"""
 _ATTR = rf"\s++[^\s=/>]++\s*+=\s*+{_VALUE}"
 _NAME_ENDS = frozenset(" \t\r\n/>")
-_FEW_REGIONS = 4
 _MEMO_LIMIT = 4096
 _CLASS_ATTR = re.compile(r"\sclass\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _ID_ATTR = re.compile(r"\sid\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
@@ -84,10 +80,10 @@ class CompiledStylesheet:
     by_id: dict[str, list[Rule]] = field(default_factory=dict)
     universal: list[Rule] = field(default_factory=list)
     descendant_rules: list[Rule] = field(default_factory=list)
-    scan: re.Pattern[str] | None = None
-    static_memo: dict[str, str] = field(default_factory=dict)
+    tag_info: dict[str, TagInfo] = field(default_factory=dict)
     tag_memo: dict[tuple[str, tuple[Rule, ...]], str] = field(default_factory=dict)
     patterns: dict[Compound, re.Pattern[str]] = field(default_factory=dict)
+    split_patterns: dict[frozenset[str], re.Pattern[str]] = field(default_factory=dict)
     page_memo: dict[str, str] = field(default_factory=dict)
 
     def candidates(self, tag: str, el_id: str | None, classes: frozenset[str]) -> list[Rule]:
@@ -100,6 +96,34 @@ class CompiledStylesheet:
             found += self.by_class.get(name, ())
         # A rule may be indexed under several keys; keep one copy.
         return [r for r in dict.fromkeys(found) if r.subject.matches(tag, el_id, classes)]
+
+    def subjects(self) -> list[Compound]:
+        return (
+            [r.subject for r in self.descendant_rules]
+            + [
+                r.subject
+                for rules in (self.by_tag, self.by_class, self.by_id)
+                for group in rules.values()
+                for r in group
+            ]
+            + [r.subject for r in self.universal]
+        )
+
+    def ancestor_compounds(self) -> set[Compound]:
+        return {c for r in self.descendant_rules for c in r.ancestors}
+
+
+@dataclass(frozen=True, slots=True)
+class TagInfo:
+    """What one distinct start tag is, and its rewrite by the rules without ancestors."""
+
+    name: str
+    el_id: str | None
+    classes: frozenset[str]
+    empty: bool
+    static: str
+    static_rules: tuple[Rule, ...]
+    descendant: tuple[Rule, ...]
 
 
 def index_rule(compiled: CompiledStylesheet, rule: Rule) -> None:
@@ -116,29 +140,6 @@ def index_rule(compiled: CompiledStylesheet, rule: Rule) -> None:
         compiled.universal.append(rule)
 
 
-def scan_pattern(sheet: CompiledStylesheet) -> re.Pattern[str]:
-    """The start tags some rule without ancestors may match (possessive, no backtracking)."""
-    if sheet.universal:
-        options = [rf"{_ANY_NAME}(?:{_ATTR})*+"]
-    else:
-        options = []
-        if sheet.by_tag:
-            names = "|".join(re.escape(name) for name in sorted(sheet.by_tag))
-            options.append(rf"(?:{names})(?=[\s/>])(?:{_ATTR})*+")
-        attrs = [a for a, rules in (("class", sheet.by_class), ("id", sheet.by_id)) if rules]
-        if attrs:
-            options.append(_ANY_NAME + _attrs_through("|".join(attrs), _VALUE))
-    if not options:
-        return re.compile("(?!)")
-    return re.compile(rf"<(?:{'|'.join(options)})\s*+/?>")
-
-
-def _attrs_through(names: str, value: str) -> str:
-    """Attributes up to and including one named in *names* whose value matches *value*."""
-    other = rf"\s++(?!(?:{names})\s*=)[^\s=/>]++\s*+=\s*+{_VALUE}"
-    return rf"(?:{other})*+\s++(?:{names})\s*+=\s*+{value}(?:{_ATTR})*+"
-
-
 def apply_rules(html: str, sheet: CompiledStylesheet) -> str:
     """*html* with the declarations of *sheet* written into matching start tags."""
     if "<!--" in html and "\0" not in html:
@@ -152,43 +153,128 @@ def apply_rules(html: str, sheet: CompiledStylesheet) -> str:
 
         styled = apply_rules(_COMMENT.sub(hide, html), sheet)
         return _PLACEHOLDER.sub(lambda m: comments[int(m.group(1))], styled)
-    edits = _descendant_edits(html, sheet) if sheet.descendant_rules else {}
-    assert sheet.scan is not None
-    scan = sheet.scan
-    memo = sheet.static_memo
-
-    def replace(match: re.Match[str]) -> str:
-        text = match.group(0)
-        return memo.get(text) or _styled_tag(text, sheet, ())
-
-    if not edits:
-        return scan.sub(replace, html)
-    pieces: list[str] = []
-    position = 0
-    for start in sorted(edits):
-        tag = START_TAG.match(html, start)
-        assert tag is not None
-        pieces.append(scan.sub(replace, html[position:start]))
-        pieces.append(_styled_tag(tag.group(0), sheet, tuple(dict.fromkeys(edits[start]))))
-        position = tag.end()
-    pieces.append(scan.sub(replace, html[position:]))
-    return "".join(pieces)
+    stack_names = _stack_names(html, sheet)
+    parts = _split_pattern(sheet, stack_names).split(html)
+    stack: list[TagInfo] = []
+    memo = sheet.tag_info
+    for index in range(1, len(parts), 2):
+        tag = parts[index]
+        if tag[1] == "/":
+            _close(stack, tag[2:-1].strip().lower())
+            continue
+        info = memo.get(tag) or _tag_info(tag, sheet)
+        if info.descendant and stack:
+            matched = tuple(r for r in info.descendant if _ancestors_match(r.ancestors, stack))
+            parts[index] = _with_descendants(tag, info, matched, sheet) if matched else info.static
+        else:
+            parts[index] = info.static
+        if not info.empty and info.name in stack_names:
+            stack.append(info)
+    return "".join(parts)
 
 
-def _styled_tag(text: str, sheet: CompiledStylesheet, extra: tuple[Rule, ...]) -> str:
-    """*text* (one start tag) with the matching declarations in its style attribute."""
-    memo: dict[Any, str] = sheet.tag_memo if extra else sheet.static_memo
-    key = (text, extra) if extra else text
-    cached = memo.get(key)
-    if cached is not None:
-        return cached
-    match = START_TAG.fullmatch(text)
+def _stack_names(html: str, sheet: CompiledStylesheet) -> frozenset[str]:
+    """Element names that can be ancestors on this page (tracked open/closed)."""
+    names = set()
+    for compound in sheet.ancestor_compounds():
+        if compound.tag is not None:
+            names.add(compound.tag)
+            continue
+        # "#nav a": find which elements carry the id/class on this page.
+        for tag_start in _find_tags(html, sheet, compound, 0, len(html)):
+            tag = START_TAG.match(html, tag_start)
+            if tag is not None:
+                names.add(tag.group(1).lower())
+    return frozenset(names)
+
+
+def _split_pattern(sheet: CompiledStylesheet, stack_names: frozenset[str]) -> re.Pattern[str]:
+    """One capturing regex for the tags that matter (see the module docstring)."""
+    pattern = sheet.split_patterns.get(stack_names)
+    if pattern is not None:
+        return pattern
+    subjects = sheet.subjects()
+    options = []
+    if any(c.tag is None and c.id is None and not c.classes for c in subjects):
+        options.append(rf"{_ANY_NAME}(?:{_ATTR})*+")
+    else:
+        names = {c.tag for c in subjects if c.tag} | stack_names
+        if names:
+            alternatives = "|".join(re.escape(n) for n in sorted(names))
+            options.append(rf"(?:{alternatives})(?=[\s/>])(?:{_ATTR})*+")
+        attrs = [a for a in ("class", "id") if any(_needs(c, a) for c in subjects)]
+        if attrs:
+            options.append(_ANY_NAME + _attrs_through("|".join(attrs), _VALUE))
+    alternatives = [rf"<(?:{'|'.join(options)})\s*+/?>"] if options else []
+    if stack_names:
+        ends = "|".join(re.escape(n) for n in sorted(stack_names))
+        alternatives.append(rf"</(?:{ends})\s*>")
+    pattern = re.compile(f"({'|'.join(alternatives) or '(?!)'})")
+    if len(sheet.split_patterns) < 64:
+        sheet.split_patterns[stack_names] = pattern
+    return pattern
+
+
+def _needs(compound: Compound, attribute: str) -> bool:
+    return compound.id is not None if attribute == "id" else bool(compound.classes)
+
+
+def _attrs_through(names: str, value: str) -> str:
+    """Attributes up to and including one named in *names* whose value matches *value*."""
+    other = rf"\s++(?!(?:{names})\s*=)[^\s=/>]++\s*+=\s*+{_VALUE}"
+    return rf"(?:{other})*+\s++(?:{names})\s*+=\s*+{value}(?:{_ATTR})*+"
+
+
+def _close(stack: list[TagInfo], name: str) -> None:
+    for index in range(len(stack) - 1, -1, -1):
+        if stack[index].name == name:
+            del stack[index:]
+            return
+
+
+def _ancestors_match(ancestors: tuple[Compound, ...], stack: list[TagInfo]) -> bool:
+    """Greedy nearest-first match of a descendant chain against the open elements."""
+    want = len(ancestors) - 1
+    for element in reversed(stack):
+        if ancestors[want].matches(element.name, element.el_id, element.classes):
+            want -= 1
+            if want < 0:
+                return True
+    return False
+
+
+def _tag_info(tag: str, sheet: CompiledStylesheet) -> TagInfo:
+    match = START_TAG.fullmatch(tag)
     if match is None:  # something odd: leave it as it was
-        return text
+        return TagInfo("", None, frozenset(), True, tag, (), ())
     name, el_id, classes = _identity(match)
-    styled = _restyle(match, sheet.candidates(name, el_id, classes) + list(extra))
-    if len(memo) < _MEMO_LIMIT:
-        memo[key] = styled
+    static_rules = tuple(sheet.candidates(name, el_id, classes))
+    descendant = tuple(r for r in sheet.descendant_rules if r.subject.matches(name, el_id, classes))
+    info = TagInfo(
+        name,
+        el_id,
+        classes,
+        bool(match.group(3)),
+        _restyle(match, list(static_rules)),
+        static_rules,
+        descendant,
+    )
+    if len(sheet.tag_info) < _MEMO_LIMIT:
+        sheet.tag_info[tag] = info
+    return info
+
+
+def _with_descendants(
+    tag: str, info: TagInfo, matched: tuple[Rule, ...], sheet: CompiledStylesheet
+) -> str:
+    key = (tag, matched)
+    styled = sheet.tag_memo.get(key)
+    if styled is None:
+        match = START_TAG.fullmatch(tag)
+        assert match is not None  # info.descendant is empty for odd tags
+        styled = _restyle(match, [*info.static_rules, *matched])
+        if len(sheet.tag_memo) < _MEMO_LIMIT:
+            sheet.tag_memo[key] = styled
     return styled
 
 
@@ -202,81 +288,6 @@ def _identity(match: re.Match[str]) -> tuple[str, str | None, frozenset[str]]:
 
 def _attr_value(match: re.Match[str]) -> str:
     return match.group(1) if match.group(1) is not None else match.group(2)
-
-
-def _descendant_edits(html: str, sheet: CompiledStylesheet) -> dict[int, list[Rule]]:
-    """Start offsets of subject tags inside their ancestors' regions -> descendant rules.
-
-    A few regions (a header, a nav bar) are searched one by one; many regions (one per
-    product row) share one search of the whole page, sliced per region with bisect.
-    """
-    tags: dict[Compound, list[int]] = {}
-    regions: dict[tuple[Compound, ...], list[tuple[int, int]]] = {}
-
-    def tags_of(compound: Compound) -> list[int]:
-        if compound not in tags:
-            tags[compound] = _find_tags(html, sheet, compound, 0, len(html))
-        return tags[compound]
-
-    edits: dict[int, list[Rule]] = {}
-    for rule in sheet.descendant_rules:
-        if rule.ancestors not in regions:
-            regions[rule.ancestors] = _chain_regions(html, rule.ancestors, tags_of)
-        spans = regions[rule.ancestors]
-        if len(spans) <= _FEW_REGIONS and rule.subject not in tags:
-            found = [t for s, e in spans for t in _find_tags(html, sheet, rule.subject, s, e)]
-        else:
-            subjects = tags_of(rule.subject)
-            found = [
-                t
-                for s, e in spans
-                for t in subjects[bisect.bisect_left(subjects, s) : bisect.bisect_left(subjects, e)]
-            ]
-        for tag_start in found:
-            edits.setdefault(tag_start, []).append(rule)
-    return edits
-
-
-def _chain_regions(
-    html: str,
-    chain: tuple[Compound, ...],
-    tags_of: Callable[[Compound], list[int]],
-) -> list[tuple[int, int]]:
-    """Content extents of elements matching the last compound, nested in the others."""
-    regions = _regions_of(html, tags_of(chain[0]))
-    for compound in chain[1:]:
-        inner = _regions_of(html, tags_of(compound))
-        regions = [r for r in inner if any(o[0] <= r[0] and r[1] <= o[1] for o in regions)]
-    return regions
-
-
-def _regions_of(html: str, tag_starts: list[int]) -> list[tuple[int, int]]:
-    found = []
-    ends: dict[int, int] | None = None
-    for tag_start in tag_starts:
-        tag = START_TAG.match(html, tag_start)
-        if tag is None or tag.group(3):
-            continue
-        if len(tag_starts) > _FEW_REGIONS:
-            # Many elements of one name (product rows): pair all its tags in one pass.
-            ends = ends if ends is not None else _element_ends(html, tag.group(1))
-            found.append((tag.end(), ends.get(tag.end(), len(html))))
-        else:
-            found.append((tag.end(), _element_end(html, tag.group(1), tag.end())))
-    return found
-
-
-def _element_ends(html: str, name: str) -> dict[int, int]:
-    """For every element named *name*: content start -> offset of its end tag."""
-    ends: dict[int, int] = {}
-    open_at: list[int] = []
-    for found in _same_name_tags(name).finditer(html):
-        if found.group(1):
-            if open_at:
-                ends[open_at.pop()] = found.start()
-        elif not found.group(2):
-            open_at.append(found.end())
-    return ends
 
 
 def _find_tags(
@@ -314,24 +325,6 @@ def _find_tags(
 def _has_name(html: str, tag_start: int, name: str) -> bool:
     after = tag_start + 1 + len(name)
     return html.startswith(name, tag_start + 1) and html[after : after + 1] in _NAME_ENDS
-
-
-def _element_end(html: str, name: str, position: int) -> int:
-    """Offset of the end tag closing an element named *name* whose content starts here."""
-    depth = 0
-    for found in _same_name_tags(name).finditer(html, position):
-        if found.group(1):
-            if depth == 0:
-                return found.start()
-            depth -= 1
-        elif not found.group(2):
-            depth += 1
-    return len(html)
-
-
-@functools.lru_cache(maxsize=128)
-def _same_name_tags(name: str) -> re.Pattern[str]:
-    return re.compile(rf"<(/?){re.escape(name)}(?=[\s/>])(?:{_ATTR})*+\s*+(/?)>")
 
 
 def _compound_pattern(sheet: CompiledStylesheet, compound: Compound) -> re.Pattern[str]:
