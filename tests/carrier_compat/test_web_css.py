@@ -83,3 +83,21 @@ def test_unsupported_selectors_are_skipped_and_comments_left_alone() -> None:
     assert "<!-- <li>x</li> -->" in out
     assert '<li style="color:blue">y</li>' in out
     assert '<a href="/">z</a>' in out
+
+
+def test_descendant_rules_follow_the_nesting_of_the_page() -> None:
+    css = ".box a { color: red } div.item div p { margin: 0 } #side li { color: blue }"
+    html = (
+        f'<html><head><style type="text/css">{css}</style></head><body>'
+        '<ul class="box"><li><a href="/1">in</a></li></ul><a href="/2">out</a>'
+        '<div class="item"><div><p>deep</p></div><p>shallow</p></div>'
+        "<div><div><p>other</p></div></div>"
+        '<ol id="side"><li>s</li></ol><ul><li>x</li></ul></body></html>'
+    )
+    out = css_inline.inline_css(html)
+    assert '<a href="/1" style="color:red">in</a>' in out
+    assert '<a href="/2">out</a>' in out
+    assert '<p style="margin:0">deep</p>' in out
+    assert "<p>shallow</p>" in out and "<p>other</p>" in out
+    assert '<li style="color:blue">s</li>' in out
+    assert "<li>x</li>" in out
