@@ -1,6 +1,7 @@
 """出荷通知メール送信 (P22): the confirm screen (OK), then the sending, slice by slice.
 
-Each POST sends one slice (``shipping_notice.SLICE`` orders) and, while packages are
+Each POST sends one slice (``SHIPPING_NOTICE_SLICE`` in the config, default
+``shipping_notice.SLICE`` orders) and, while packages are
 left, answers with a progress page whose form posts the next slice (by itself when
 JavaScript runs, by a button otherwise). Counters and failures ride along in the form;
 the packages themselves are claimed in the database, so a resubmitted or duplicated
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ktaishop.extensions import db
@@ -20,7 +21,7 @@ from models import MailKind, Order, OutboxMessage, OutboxStatus
 from . import bp
 from .delivery import actor
 from .delivery_forms import NoticeForm
-from .shipping_notice import count_shipped, has_template, send_notices, shipped_orders
+from .shipping_notice import SLICE, count_shipped, has_template, send_notices, shipped_orders
 
 _IDS = re.compile(r"^[0-9,]{0,20000}$")
 
@@ -54,7 +55,8 @@ def delivery_notice_send():
     if not has_template(db.session):
         flash("メール設定に出荷通知のテンプレートがないため送信できません。", "error")
         return redirect(url_for("admin.delivery"))
-    batch = send_notices(db.session, actor(), after_id=_int("after_id"))
+    size = int(current_app.config.get("SHIPPING_NOTICE_SLICE", SLICE))
+    batch = send_notices(db.session, actor(), after_id=_int("after_id"), limit=size)
     sent = _int("sent") + len(batch.sent)
     failed = _failed_ids() + [outcome.order_id for outcome in batch.failed]
     if batch.remaining:
