@@ -21,13 +21,13 @@ from urllib.parse import quote, urlsplit
 Params = Sequence[tuple[str, str]]
 
 # Templates are XHTML: lower-case names, so no re.I (which would slow the scan).
-_A_OR_FORM = re.compile(r"<(a|form)(?=[\s>])([^>]*)>")
+_A_OR_FORM = re.compile(
+    r"(<(a|form)\s(?:[^>]*?\s)?(?:href|action)\s*=\s*([\"']))([^\"']*)(\3[^>]*>)"
+)
 # "/path?query" with only &amp; entities, no fragment, no backslash, no whitespace or
 # control characters (browsers drop tabs and newlines, which could turn "/\t/x" into
 # "//x"): certainly on this host.
 _PLAIN_LOCAL = re.compile(r"/(?![/\\])(?:[^\s\\#&\x00-\x1f\x7f]|&amp;)*\Z")
-_HREF = re.compile(r"(\shref\s*=\s*)(\"[^\"]*\"|'[^']*')", re.I)
-_ACTION = re.compile(r"(\saction\s*=\s*)(\"[^\"]*\"|'[^']*')", re.I)
 _METHOD_POST = re.compile(r"\smethod\s*=\s*[\"']post[\"']", re.I)
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 
@@ -103,23 +103,23 @@ def rewrite_links(
     names = tuple(f"{quote(n, safe='')}=" for n, _ in params)
 
     def replace(match: re.Match[str]) -> str:
-        is_form = match.group(1) == "form"
-        attrs = match.group(2)
-        found = (_ACTION if is_form else _HREF).search(attrs)
-        if found is None:
-            return match.group(0)
-        raw = found.group(2)[1:-1]
-        if _PLAIN_LOCAL.match(raw) and not any(n in raw for n in names):
-            new_raw = f"{raw}{'&amp;' if '?' in raw else '?'}{suffix}"
+        # Groups: 1 the tag up to the URL's opening quote, 2 "a"/"form", 3 the quote,
+        # 4 the URL as written (still entity-escaped), 5 the rest of the tag.
+        raw = match.group(4)
+        plain = _PLAIN_LOCAL.match(raw) is not None
+        if plain:
+            for name in names:
+                if name in raw:
+                    plain = False
+        if plain:
+            new_raw = f"{raw}&amp;{suffix}" if "?" in raw else f"{raw}?{suffix}"
         else:
             url = html.unescape(raw)
             if not is_internal(url, host, scheme=scheme):
                 return match.group(0)
             new_raw = html.escape(add_params(url, params), quote=True)
-        quote_char = found.group(2)[0]
-        tag = f"<{match.group(1)}{attrs[: found.start(2)]}{quote_char}{new_raw}{quote_char}"
-        tag += f"{attrs[found.end(2) :]}>"
-        if is_form and hidden and not _METHOD_POST.search(attrs):
+        tag = f"{match.group(1)}{new_raw}{match.group(5)}"
+        if hidden and match.group(2) == "form" and not _METHOD_POST.search(tag):
             tag += hidden
         return tag
 
