@@ -131,7 +131,7 @@ def keyword_condition(term: str) -> ColumnElement[bool]:
     checks.append(func.lower(Order.purchaser_email).contains(term.lower(), autoescape=True))
     digits = _TEL_PUNCTUATION.sub("", unicodedata.normalize("NFKC", term))
     checks.append(Order.purchaser_tel.contains(term, autoescape=True))
-    if digits.isdigit() and digits != term:
+    if digits.isdigit():
         # Stored numbers may carry hyphens too: compare both sides without them.
         bare_tel = func.replace(Order.purchaser_tel, "-", "")
         checks.append(bare_tel.contains(digits, autoescape=True))

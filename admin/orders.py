@@ -77,6 +77,10 @@ def orders():
 
 
 def _csv_response(chunks, filename: str, encoding: str) -> Response:
+    """A streamed CSV download. The stream reads on connections of its own, so the
+    request's transaction (the login lookup) ends first: on SQLite it would otherwise
+    hold the write lock the stream's reads wait for."""
+    db.session.commit()
     charset = "Shift_JIS" if encoding == CP932 else "UTF-8"
     return Response(chunks, mimetype="text/csv", content_type=f"text/csv; charset={charset}",
                     headers={"Content-Disposition": content_disposition(filename),
