@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session
 from wtforms import BooleanField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ktaishop.extensions import db
@@ -29,6 +30,10 @@ CSV_HEADER = ("会員ID", "氏名", "カナ", "メールアドレス", "電話�
               "キャリア", "メルマガ", "状態", "登録日時", "更新日時")
 
 
+def _choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 class MemberSearchForm(FlaskForm):
     class Meta:
         csrf = False
@@ -37,11 +42,11 @@ class MemberSearchForm(FlaskForm):
     kana = StringField("カナ")
     email = StringField("メール")
     tel = StringField("電話")
-    carrier = SelectField("キャリア", choices=[("", "すべて"), *CARRIERS])
-    newsletter = SelectField("メルマガ", choices=[("", "すべて"), ("1", "受信する"),
-                                                  ("0", "受信しない")])
-    status = SelectField("状態", choices=[("", "すべて")] + [(s.value, s.label)
-                                                             for s in MemberStatus])
+    carrier = SelectField("キャリア", choices=_choices([("", "すべて"), *CARRIERS]))
+    newsletter = SelectField("メルマガ", choices=_choices(
+        [("", "すべて"), ("1", "受信する"), ("0", "受信しない")]))
+    status = SelectField("状態", choices=_choices(
+        [("", "すべて")] + [(s.value, s.label) for s in MemberStatus]))
 
 
 class MemberForm(FlaskForm):
@@ -59,7 +64,7 @@ class MemberForm(FlaskForm):
     zip_code = StringField("郵便番号", validators=[Optional(), Regexp(
         r"^[0-9]{3}-?[0-9]{4}$", message="郵便番号は7桁の半角数字で入力してください。")])
     address = StringField("住所", validators=[Length(max=200, message="住所は200文字以内です。")])
-    carrier = SelectField("キャリア", choices=CARRIERS)
+    carrier = SelectField("キャリア", choices=_choices(CARRIERS))
     newsletter = BooleanField("メルマガを受信する")
 
 

@@ -26,6 +26,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -91,7 +92,7 @@ class ProductForm(FlaskForm):
     remove_image3 = BooleanField("削除する")
     stock_display = RadioField(
         "在庫表示", default=StockDisplay.SHOW.value,
-        choices=[(d.value, d.label) for d in StockDisplay],
+        choices=[SelectChoice(d.value, d.label) for d in StockDisplay],
     )
     shelves = MultiCheckboxField("商品陳列棚", coerce=int, choices=[])
     published = BooleanField("公開", default=True)
@@ -106,7 +107,8 @@ class ProductSearchForm(FlaskForm):
     name = StringField("商品名")
     code = StringField("コード")
     shelf = SelectField("陳列棚", coerce=str, choices=[])
-    published = SelectField("公開", choices=[("", "すべて"), ("1", "公開"), ("0", "非公開")])
+    published = SelectField("公開", choices=[
+        SelectChoice("", "すべて"), SelectChoice("1", "公開"), SelectChoice("0", "非公開")])
 
 
 @dataclass

@@ -7,6 +7,7 @@ commit removes the images it wrote; replaced images are removed after the commit
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
+from wtforms.fields.choices import SelectChoice
 
 from ktaishop.extensions import db
 from models import Product, Shelf
@@ -58,7 +60,8 @@ def products():
     """The list: 商品名 / コード (partial), 陳列棚, 公開/非公開; newest first, paged."""
     search = ProductSearchForm(request.args)
     shelves = db.session.scalars(select(Shelf).order_by(Shelf.position, Shelf.id)).all()
-    search.shelf.choices = [("", "すべて")] + [(str(s.id), s.name) for s in shelves]
+    search.shelf.choices = [SelectChoice("", "すべて")] + [SelectChoice(str(s.id), s.name)
+                                                          for s in shelves]
     query = _search_query(search)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = max(request.args.get("page", 1, type=int), 1)
@@ -102,7 +105,7 @@ def product_edit(product_id: int):
 def _edit(product: Product, *, is_new: bool):
     form = ProductForm(obj=None if request.method == "POST" else product)
     shelves = db.session.scalars(select(Shelf).order_by(Shelf.position, Shelf.id)).all()
-    form.shelves.choices = [(s.id, s.name) for s in shelves]
+    form.shelves.choices = [SelectChoice(s.id, s.name) for s in shelves]
     if request.method == "GET":
         form.shelves.data = [s.id for s in product.shelves]
         stock = {v.option_text: v.stock for v in product.variants}
@@ -155,8 +158,9 @@ def _save(form, product, options, images, shelves, is_new):
                replaced)
         if is_new:
             db.session.add(product)
-            db.session.flush()
         if not product.code:
+            product.code = f"tmp-{uuid.uuid4().hex}"  # unique until the id is known
+            db.session.flush()
             product.code = f"goods{product.id:06d}"
         db.session.commit()
     except IntegrityError:
