@@ -23,6 +23,7 @@ Config keys: ``CARRIER_GATEWAY_RANGES`` (GatewayRanges or None = published defau
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import io
 import logging
@@ -215,12 +216,37 @@ def keitai_page(
     scheme: str,
     css_dir: str | None,
 ) -> bytes:
-    """The output pipeline for one HTML page: CSS inline -> URL rewrite -> encode."""
+    """The output pipeline for one HTML page: CSS inline -> encode -> URL parameters.
+
+    The session key and ``guid=ON`` are added after encoding (they are ASCII, the same
+    bytes in every charset), so the inlined and encoded page is the same for every
+    shopper and is remembered (bounded) for pages served again.
+    """
     if not carrier.supports_style_element:
         text = css_inline.inline_css(text, css_dir=css_dir)
+    body = _encoded(text, carrier)
     if params:
-        text = urls.rewrite_links(text, params, host, scheme=scheme)
-    return carrier.encode(text)
+        body = urls.rewrite_encoded_links(body, params, host, scheme=scheme, codec=carrier.codec)
+    return body
+
+
+_ENCODED_LIMIT = 64
+_ENCODED_MAX_CHARS = 200_000
+_encoded_pages: dict[tuple[Any, ...], bytes] = {}
+
+
+def _encoded(text: str, carrier: Any) -> bytes:
+    """``carrier.encode(text)``, remembered per carrier class and codec."""
+    key = (type(carrier), carrier.codec, carrier.emoji_carrier, text)
+    body = _encoded_pages.get(key)
+    if body is None:
+        body = carrier.encode(text)
+        if len(text) <= _ENCODED_MAX_CHARS:
+            if len(_encoded_pages) >= _ENCODED_LIMIT:
+                with contextlib.suppress(RuntimeError, StopIteration):
+                    _encoded_pages.pop(next(iter(_encoded_pages)), None)
+            _encoded_pages[key] = body
+    return body
 
 
 def _finish_response(response: Response) -> Response:

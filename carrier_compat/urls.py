@@ -13,6 +13,7 @@ untouched, so the session key can never leak to another site through a link.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 from collections.abc import Sequence
@@ -136,3 +137,81 @@ def hidden_inputs(params: Params) -> str:
         for n, v in params
     )
     return f"<div>{fields}</div>"
+
+
+# --- rewriting an encoded page ------------------------------------------------------
+# The keitai pipeline encodes a page (charset and emoji) before adding the session key:
+# the key and guid are ASCII, identical in Shift_JIS and UTF-8, and an encoded page
+# without them is the same for every shopper, so both the encoding and the link
+# analysis below can be remembered per page. Tag delimiters (< > " ') are below 0x40
+# and never occur as the second byte of a Shift_JIS character, so the byte regexes
+# cannot cut a character in half.
+_A_OR_FORM_BYTES = re.compile(
+    rb"(<(a|form)\s(?:[^>]*?\s)?(?:href|action)\s*=\s*([\"']))([^\"']*)(\3[^>]*>)"
+)
+_PLAIN_LOCAL_BYTES = re.compile(rb"/(?![/\\])(?:[^\s\\#&\x00-\x1f\x7f-\xff]|&amp;)*\Z")
+_METHOD_POST_BYTES = re.compile(rb"\smethod\s*=\s*[\"']post[\"']", re.I)
+_QUERY, _AMP, _HIDDEN = 0, 1, 2
+_PLAN_LIMIT = 64
+_PLAN_MAX_BYTES = 400_000
+_plans: dict[tuple[bytes, str, str, tuple[bytes, ...], str], list[bytes | int | str]] = {}
+
+
+def rewrite_encoded_links(
+    page: bytes, params: Params, host: str, *, scheme: str = "http", codec: str = "utf-8"
+) -> bytes:
+    """:func:`rewrite_links` for a page already encoded with *codec*; same contract.
+
+    The analysis of which URLs are internal is remembered per page (bounded), so a page
+    served to many shoppers is analysed once and only joined with each one's key.
+    """
+    if not params:
+        return page
+    names = tuple(f"{quote(n, safe='')}=".encode() for n, _ in params)
+    key = (page, host, scheme, names, codec)
+    plan = _plans.get(key)
+    if plan is None:
+        plan = _plan(page, host, scheme, names, codec)
+        if len(page) <= _PLAN_MAX_BYTES:
+            if len(_plans) >= _PLAN_LIMIT:
+                with contextlib.suppress(RuntimeError, StopIteration):
+                    _plans.pop(next(iter(_plans)), None)
+            _plans[key] = plan
+    suffix = html.escape("&".join(f"{quote(n, safe='')}={quote(v, safe='')}" for n, v in params))
+    added = {_QUERY: f"?{suffix}".encode(), _AMP: f"&amp;{suffix}".encode()}
+    added[_HIDDEN] = hidden_inputs(params).encode()
+    out = []
+    for item in plan:
+        if isinstance(item, bytes):
+            out.append(item)
+        elif isinstance(item, int):
+            out.append(added[item])
+        else:  # an internal URL that needs the careful treatment
+            out.append(html.escape(add_params(item, params), quote=True).encode(codec))
+    return b"".join(out)
+
+
+def _plan(
+    page: bytes, host: str, scheme: str, names: tuple[bytes, ...], codec: str
+) -> list[bytes | int | str]:
+    """Verbatim byte runs and markers saying where the parameters go."""
+    plan: list[bytes | int | str] = []
+    position = 0
+    for match in _A_OR_FORM_BYTES.finditer(page):
+        raw = match.group(4)
+        if _PLAIN_LOCAL_BYTES.match(raw) and not any(n in raw for n in names):
+            plan += [page[position : match.end(4)], _AMP if b"?" in raw else _QUERY]
+        else:
+            try:
+                url = html.unescape(raw.decode(codec))
+            except UnicodeDecodeError:
+                continue
+            if not is_internal(url, host, scheme=scheme):
+                continue
+            plan += [page[position : match.start(4)], url]
+        position = match.end(4)
+        if match.group(2) == b"form" and not _METHOD_POST_BYTES.search(match.group(0)):
+            plan += [page[position : match.end()], _HIDDEN]
+            position = match.end()
+    plan.append(page[position:])
+    return plan

@@ -9,7 +9,12 @@ from flask.testing import FlaskClient
 
 from carrier_compat import detect
 from carrier_compat.input_mode import CARRIER_ONLY_ATTRIBUTES, accesskey_link, input_mode
-from carrier_compat.urls import internal_url, is_internal, rewrite_links
+from carrier_compat.urls import (
+    internal_url,
+    is_internal,
+    rewrite_encoded_links,
+    rewrite_links,
+)
 from carrier_compat.xhtml import content_type_header, meta_charset, xhtml_prolog
 from tests.carrier_compat.conftest import UA_AU, UA_DOCOMO_1, UA_IPHONE, UA_PC, UA_SOFTBANK
 from tests.xhtml_mp import validate_xhtml_mp
@@ -106,8 +111,10 @@ def test_prolog_meta_and_header_name_the_same_charset() -> None:
 def test_session_key_is_never_added_outside_the_host(url: str) -> None:
     assert not is_internal(url, "localhost")
     assert internal_url(url, KEY, "localhost") == url
-    page = f'<p><a href="{url}">x</a></p>'
+    page = f'<p><a href="{url}">x</a></p><form action="{url}"><p>ｘ</p></form>'
     assert "ksid" not in rewrite_links(page, KEY, "localhost").replace(url, "")
+    encoded = rewrite_encoded_links(page.encode("cp932"), KEY, "localhost", codec="cp932")
+    assert b"ksid" not in encoded.replace(url.encode(), b"")
 
 
 @pytest.mark.parametrize(
@@ -121,6 +128,11 @@ def test_session_key_is_never_added_outside_the_host(url: str) -> None:
 )
 def test_internal_urls_get_the_key(url: str, expected: str) -> None:
     assert internal_url(url, KEY, "localhost") == expected
+    page = f'<p><a href="{url}">商品</a></p>'
+    escaped = expected.replace("&", "&amp;")
+    assert f'href="{escaped}"' in rewrite_links(page, KEY, "localhost")
+    encoded = rewrite_encoded_links(page.encode("cp932"), KEY, "localhost", codec="cp932")
+    assert encoded.decode("cp932") == rewrite_links(page, KEY, "localhost")
 
 
 def test_validator_strips_only_carrier_attributes() -> None:
