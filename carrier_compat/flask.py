@@ -12,9 +12,9 @@ carrier emoji become standard Unicode, :func:`normalize_input` runs, and the res
 handed on as UTF-8. Undecodable input gives a 400 page in Japanese, never a 500.
 
 Response side (HTML to keitai only): CSS is inlined for browsers without ``<style>``
-support, the session key (cookie-less handsets) and ``guid=ON`` (docomo) are added to
-internal links, forms and redirects, the page is encoded with the carrier's emoji and
-``Content-Type`` names ``carrier.content_type`` and ``carrier.charset``.
+support, the page is encoded with the carrier's charset and emoji, the session key
+(cookie-less handsets) and ``guid=ON`` (docomo) are added to internal links, forms and
+redirects, and ``Content-Type`` names ``carrier.content_type`` and ``carrier.charset``.
 
 Config keys: ``CARRIER_GATEWAY_RANGES`` (GatewayRanges or None = published default),
 ``KEITAI_SESSION_PARAM`` ('ksid'), ``KEITAI_SESSION_IDLE_MINUTES`` (30),
@@ -224,7 +224,7 @@ def keitai_page(
     """
     if not carrier.supports_style_element:
         text = css_inline.inline_css(text, css_dir=css_dir)
-    body = _encoded(text, carrier)
+    body = encode_page(text, carrier)
     if params:
         body = urls.rewrite_encoded_links(body, params, host, scheme=scheme, codec=carrier.codec)
     return body
@@ -235,8 +235,12 @@ _ENCODED_MAX_CHARS = 200_000
 _encoded_pages: dict[tuple[Any, ...], bytes] = {}
 
 
-def _encoded(text: str, carrier: Any) -> bytes:
-    """``carrier.encode(text)``, remembered per carrier class and codec."""
+def encode_page(text: str, carrier: Any) -> bytes:
+    """``carrier.encode(text)``, remembered (bounded) for pages served again.
+
+    Keyed by the carrier's class, codec and emoji set: ``Carrier.encode`` depends on
+    nothing else (true for every carrier class in this package).
+    """
     key = (type(carrier), carrier.codec, carrier.emoji_carrier, text)
     body = _encoded_pages.get(key)
     if body is None:
