@@ -30,7 +30,7 @@ from models.merge import order_merge_values, render_merge
 from . import bp
 from .csv_io import CP932, ENCODINGS, UTF8_BOM, content_disposition
 from .order_csv import search_csv, shipping_instruction_csv
-from .order_forms import ActionForm, CorrectForm, DownloadForm, MailForm
+from .order_forms import ActionForm, CorrectForm, DownloadForm, MailForm, split_addresses
 from .order_search import PAGE_SIZE, PAYMENT_CHOICES, STATUS_CHOICES, OrderSearch, page_count
 
 MAX_INVOICES = 200
@@ -246,7 +246,8 @@ def _send(order: Order, form: MailForm) -> str | None:
 
     message = queue_mail(
         db.session, to=order.purchaser_email, mail_from=form.mail_from.data,
-        subject=form.subject.data, body=form.body.data, cc=form.cc.data or "",
+        subject=form.subject.data, body=form.body.data,
+        cc=", ".join(split_addresses(form.cc.data or "")),
         bcc=form.bcc.data or "", kind=MailKind.GENERAL, order_id=order.id,
     )
     error = send_now(db.session, message)
