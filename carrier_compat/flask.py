@@ -24,7 +24,6 @@ Config keys: ``CARRIER_GATEWAY_RANGES`` (GatewayRanges or None = published defau
 from __future__ import annotations
 
 import contextlib
-import importlib
 import io
 import logging
 from collections.abc import Callable
@@ -37,6 +36,11 @@ from markupsafe import Markup
 
 from carrier_compat import css_inline, urls, xhtml
 from carrier_compat import input_mode as _input_mode
+from carrier_compat.base import Carrier
+from carrier_compat.detection import detect
+from carrier_compat.emoji import from_carrier
+from carrier_compat.errors import DecodeError
+from carrier_compat.normalize import normalize_input
 from carrier_compat.session import (
     ENVIRON_CARRIER,
     KeitaiSession,
@@ -55,21 +59,16 @@ DECODE_ERROR_TITLE = "入力エラー"
 DECODE_ERROR_MESSAGE = "送信された文字を読み取れませんでした。お手数ですが入力し直してください。"
 
 
-def _cc1(module: str = "") -> Any:
-    """The carrier core (detect, emoji, normalize, errors), imported when first used."""
-    return importlib.import_module(f"carrier_compat.{module}" if module else "carrier_compat")
-
-
-def detect_carrier(environ: dict[str, Any], app: Flask) -> Any:
+def detect_carrier(environ: dict[str, Any], app: Flask) -> Carrier:
     """Detect (once per request) and remember the carrier in the environ."""
     carrier = environ.get(ENVIRON_CARRIER)
     if carrier is None:
-        carrier = _cc1().detect(environ, gateway=app.config.get("CARRIER_GATEWAY_RANGES"))
+        carrier = detect(environ, gateway=app.config.get("CARRIER_GATEWAY_RANGES"))
         environ[ENVIRON_CARRIER] = carrier
     return carrier
 
 
-def current_carrier() -> Any:
+def current_carrier() -> Carrier:
     """The :class:`~carrier_compat.base.Carrier` of the current request."""
     return detect_carrier(request.environ, current_app._get_current_object())  # type: ignore[attr-defined]
 
@@ -95,18 +94,18 @@ def regenerate_session() -> str | None:
 # --- request side -----------------------------------------------------------
 
 
-def _decode_component(raw: bytes, carrier: Any) -> str:
+def _decode_component(raw: bytes, carrier: Carrier) -> str:
     data = unquote_to_bytes(raw.replace(b"+", b" "))
     if data.isascii():
         return data.decode("ascii")
     text = carrier.decode(data)
     if carrier.emoji_carrier and any("\ue000" <= ch <= "\uf8ff" for ch in text):
         # Carrier.decode should already give standard emoji; this guards the contract.
-        text = _cc1("emoji").from_carrier(text, carrier.emoji_carrier)
-    return _cc1("normalize").normalize_input(text)
+        text = from_carrier(text, carrier.emoji_carrier)
+    return normalize_input(text)
 
 
-def transcode_urlencoded(raw: bytes, carrier: Any) -> str:
+def transcode_urlencoded(raw: bytes, carrier: Carrier) -> str:
     """A urlencoded string in the carrier's charset re-encoded as UTF-8 percent-escapes.
 
     :raise carrier_compat.errors.DecodeError: if a value is not valid in that charset.
@@ -139,14 +138,14 @@ def prepare_environ(environ: dict[str, Any], app: Flask) -> None:
     try:
         environ["QUERY_STRING"] = transcode_urlencoded(raw_query, carrier)
         _transcode_body(environ, carrier, app.config.get("MAX_CONTENT_LENGTH"))
-    except _cc1("errors").DecodeError as error:
+    except DecodeError as error:
         environ[ENVIRON_DECODE_ERROR] = error
         environ["QUERY_STRING"] = _ascii_pairs(raw_query)
         environ["wsgi.input"] = io.BytesIO(b"")
         environ["CONTENT_LENGTH"] = "0"
 
 
-def _transcode_body(environ: dict[str, Any], carrier: Any, max_length: int | None) -> None:
+def _transcode_body(environ: dict[str, Any], carrier: Carrier, max_length: int | None) -> None:
     content_type = environ.get("CONTENT_TYPE", "")
     if content_type.split(";")[0].strip().lower() != FORM_MIMETYPE:
         return
@@ -195,7 +194,7 @@ def _reject_undecodable() -> Response | None:
 # --- response side ----------------------------------------------------------
 
 
-def _url_params(carrier: Any) -> list[tuple[str, str]]:
+def _url_params(carrier: Carrier) -> list[tuple[str, str]]:
     params: list[tuple[str, str]] = []
     interface = current_app.session_interface
     if isinstance(interface, KeitaiSessionInterface):
@@ -209,7 +208,7 @@ def _url_params(carrier: Any) -> list[tuple[str, str]]:
 
 def keitai_page(
     text: str,
-    carrier: Any,
+    carrier: Carrier,
     params: list[tuple[str, str]],
     *,
     host: str,
@@ -235,7 +234,7 @@ _ENCODED_MAX_CHARS = 200_000
 _encoded_pages: dict[tuple[Any, ...], bytes] = {}
 
 
-def encode_page(text: str, carrier: Any) -> bytes:
+def encode_page(text: str, carrier: Carrier) -> bytes:
     """``carrier.encode(text)``, remembered (bounded) for pages served again.
 
     Keyed by the carrier's class, codec and emoji set: ``Carrier.encode`` depends on
