@@ -82,6 +82,7 @@ class CompiledStylesheet:
     descendant_rules: list[Rule] = field(default_factory=list)
     tag_info: dict[str, TagInfo] = field(default_factory=dict)
     tag_memo: dict[tuple[str, tuple[Rule, ...]], str] = field(default_factory=dict)
+    contexts: dict[tuple[TagInfo, ...], str] = field(default_factory=dict)
     patterns: dict[Compound, re.Pattern[str]] = field(default_factory=dict)
     split_patterns: dict[frozenset[str], re.Pattern[str]] = field(default_factory=dict)
     page_memo: dict[str, str] = field(default_factory=dict)
@@ -113,9 +114,12 @@ class CompiledStylesheet:
         return {c for r in self.descendant_rules for c in r.ancestors}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class TagInfo:
-    """What one distinct start tag is, and its rewrite by the rules without ancestors."""
+    """What one distinct start tag is, and its rewrite by the rules without ancestors.
+
+    Hashed by identity: one object per distinct tag text (see CompiledStylesheet.tag_info).
+    """
 
     name: str
     el_id: str | None
@@ -157,6 +161,7 @@ def apply_rules(html: str, sheet: CompiledStylesheet) -> str:
     parts = _split_pattern(sheet, stack_names).split(html)
     stack: list[TagInfo] = []
     memo = sheet.tag_info
+    contexts = sheet.contexts
     for index in range(1, len(parts), 2):
         tag = parts[index]
         if tag[1] == "/":
@@ -164,8 +169,14 @@ def apply_rules(html: str, sheet: CompiledStylesheet) -> str:
             continue
         info = memo.get(tag) or _tag_info(tag, sheet)
         if info.descendant and stack:
-            matched = tuple(r for r in info.descendant if _ancestors_match(r.ancestors, stack))
-            parts[index] = _with_descendants(tag, info, matched, sheet) if matched else info.static
+            # Same tag under the same open ancestors (identity-hashed): same result.
+            key = (info, *stack)
+            styled = contexts.get(key)
+            if styled is None:
+                styled = _in_context(tag, info, stack, sheet)
+                if len(contexts) < _MEMO_LIMIT:
+                    contexts[key] = styled
+            parts[index] = styled
         else:
             parts[index] = info.static
         if not info.empty and info.name in stack_names:
@@ -262,6 +273,11 @@ def _tag_info(tag: str, sheet: CompiledStylesheet) -> TagInfo:
     if len(sheet.tag_info) < _MEMO_LIMIT:
         sheet.tag_info[tag] = info
     return info
+
+
+def _in_context(tag: str, info: TagInfo, stack: list[TagInfo], sheet: CompiledStylesheet) -> str:
+    matched = tuple(r for r in info.descendant if _ancestors_match(r.ancestors, stack))
+    return _with_descendants(tag, info, matched, sheet) if matched else info.static
 
 
 def _with_descendants(
