@@ -166,6 +166,8 @@ def members_download():
     ids = list(db.session.scalars(_search_query(search).with_only_columns(Member.id)
                                   .order_by(Member.id)))
     filename = f"members_{now():%Y%m%d_%H%M%S}.csv"
+    # End this request's read now: on SQLite the streaming session below needs the lock.
+    db.session.commit()
     rows = _rows(db.engine, ids)
     return Response(csv_chunks(CSV_HEADER, rows, encoding), mimetype="text/csv",
                     headers={"Content-Disposition": content_disposition(filename)})
