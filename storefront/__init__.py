@@ -17,8 +17,10 @@ from . import (  # noqa: E402,F401
     checkout,
     checkout_place,
     edge,
+    errors,
     guest_confirm,
     members,
     members_account,
     pages,
+    unsubscribe,
 )

@@ -12,14 +12,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app, request
-from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from carrier_compat.flask import current_carrier
-from carrier_compat.xhtml import content_type_header
+from carrier_compat.xhtml import content_type_header, error_page
 
 from . import bp
 
+FOREIGN_HOST = "このホスト名ではご利用いただけません。"
 TEST_HOSTS = frozenset({"localhost", "127.0.0.1"})
 
 
@@ -41,9 +41,12 @@ def host_name(host: str) -> str:
 
 
 @bp.before_request
-def refuse_foreign_host() -> None:
-    if host_name(request.host) not in allowed_hosts():
-        raise BadRequest("このホスト名ではご利用いただけません。")
+def refuse_foreign_host() -> Response | None:
+    """A bare error page: nothing of the shop for a name that is not the shop's."""
+    if host_name(request.host) in allowed_hosts():
+        return None
+    page = error_page(current_carrier(), "エラー", FOREIGN_HOST)
+    return Response(page, status=400, mimetype="text/html")
 
 
 @bp.after_request

@@ -20,7 +20,8 @@ def assert_inert(shopper: Shopper) -> None:
         assert "<script>" not in page.text and "'><" not in page.text, page.text
 
 
-def test_xss_payloads_are_escaped_on_every_page_and_literal_in_mail(app, smtp_server):
+def test_xss_payloads_are_escaped_on_every_page_and_literal_in_mail(app, smtp_server,
+                                                                   admin_client):
     catalog = seed_shop(app)
     app.config["MAIL_URL"] = smtp_server.url
     phone = Shopper(app, DOCOMO_UA)
@@ -45,6 +46,10 @@ def test_xss_payloads_are_escaped_on_every_page_and_literal_in_mail(app, smtp_se
     assert_inert(phone)
     with app.app_context():
         order = db.session.scalar(select(Order))
+    admin_page = admin_client.get(f"/admin/orders/{order.id}").get_data(as_text=True)
+    assert "<script>" not in admin_page and "&lt;script&gt;" in admin_page
+    with app.app_context():
+        order = db.session.scalar(select(Order))
         assert order.purchaser_name == PAYLOAD and order.note == PAYLOAD
         assert order.recipient_address == PAYLOAD
     body = mail_text(deliver_mail(app, smtp_server, 1)[0])
@@ -55,7 +60,8 @@ def test_xss_payloads_are_escaped_on_every_page_and_literal_in_mail(app, smtp_se
     pytest.param(DOCOMO_UA, False, "🌸", id="docomo"),
     pytest.param(IPHONE_UA, True, "😀", id="smartphone"),
 ])
-def test_special_characters_and_emoji_reach_the_admin_data(app, ua, cookies, emoji):
+def test_special_characters_and_emoji_reach_the_admin_data(app, admin_client, ua, cookies,
+                                                          emoji):
     catalog = seed_shop(app)
     phone = Shopper(app, ua, cookies=cookies)
     name = f"髙橋①～{emoji}"
@@ -75,3 +81,5 @@ def test_special_characters_and_emoji_reach_the_admin_data(app, ua, cookies, emo
         assert order.purchaser_address == address
         assert order.purchaser_kana == "タカハシ"  # half-width kana made full-width
         assert order.note == f"よろしく{emoji}"
+    admin_page = admin_client.get(f"/admin/orders/{order.id}").get_data(as_text=True)
+    assert name in admin_page and address in admin_page

@@ -1,0 +1,57 @@
+"""Edges: confirmation turned off, stale forms, 404s and the session store's expiry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from ktaishop.extensions import db
+from ktaishop.keitai_store import DatabaseSessionStore, key_digest
+from models import KeitaiSession, Order, OrderStatus, ShopSettings
+from tests.xhtml_mp import validate_xhtml_mp
+
+from .flows import to_confirmation
+from .shop import DOCOMO_UA, Shopper, seed_shop
+
+
+def test_guests_go_straight_to_done_when_the_shop_turns_confirmation_off(app):
+    catalog = seed_shop(app)
+    with app.app_context():
+        ShopSettings.load(db.session).guest_confirmation = False
+        db.session.commit()
+    phone = Shopper(app, DOCOMO_UA)
+    confirm = to_confirmation(phone, catalog.plain_id, catalog.plain_variant_id)
+    assert "確認メールをお送りします" not in confirm.text
+    done = phone.submit(confirm, {}, action_contains="/checkout/place")
+    assert "注文完了" in done.text
+    with app.app_context():
+        assert db.session.scalar(select(Order)).status == OrderStatus.COMPLETED
+
+
+def test_stale_form_and_missing_page_are_handset_pages(app):
+    catalog = seed_shop(app)
+    phone = Shopper(app, DOCOMO_UA)
+    page = phone.get(f"/product/{catalog.plain_id}")
+    stale = phone.submit(page, {"quantity": "1", "csrf_token": "expired"},
+                         action_contains="/cart/add")
+    assert stale.status == 400 and "画面の有効期限が切れました" in stale.text
+    assert stale.headers["Content-Type"] == "application/xhtml+xml; charset=Shift_JIS"
+    missing = phone.get("/product/999999")
+    assert missing.status == 404 and "お探しのページは見つかりませんでした" in missing.text
+    validate_xhtml_mp(stale.raw)
+    validate_xhtml_mp(missing.raw)
+
+
+def test_database_session_store_keeps_digests_and_expires_idle_sessions(app):
+    store = DatabaseSessionStore()
+    soon = datetime.now(UTC) + timedelta(minutes=30)
+    with app.test_request_context():
+        store.save("k" * 43, {"data": {"cart": [[1, 2]]}}, soon)
+        assert store.load("k" * 43) == {"data": {"cart": [[1, 2]]}}
+        row = db.session.scalar(select(KeitaiSession))
+        assert row.key_digest == key_digest("k" * 43) and "k" * 43 not in row.key_digest
+        store.save("k" * 43, {"data": {}}, datetime.now(UTC) - timedelta(seconds=1))
+        assert store.load("k" * 43) is None
+        store.delete("k" * 43)
+        assert db.session.scalar(select(KeitaiSession)) is None
