@@ -30,6 +30,7 @@ from models import (
 from . import bp, cart_store
 from .checkout import _need, fees_for, save_state, state
 from .common import carrier_name, current_member, flash_message, redirect_to, render
+from .member_mail import ensure_guest_link_mail
 from .payment import PaymentDeclined, gateway
 
 
@@ -127,14 +128,14 @@ def _refused(st: dict[str, Any], error: Exception) -> Response:
 
 
 def _place(st: dict[str, Any], token: str) -> Order:
-    placed = place_order(
-        db.session,
-        cart_store.cart_lines(),
-        details_from(st, token),
-        guest=current_member() is None,
-        confirm_url_for=lambda raw: external_url("storefront.confirm_order", token=raw),
-    )
+    def confirm_url(raw: str) -> str:
+        return external_url("storefront.confirm_order", token=raw)
+
+    placed = place_order(db.session, cart_store.cart_lines(), details_from(st, token),
+                         guest=current_member() is None, confirm_url_for=confirm_url)
     order = placed.order
+    if placed.confirm_token is not None:
+        ensure_guest_link_mail(order, confirm_url(placed.confirm_token))
     card = st.get("card")
     if order.payment_method == PaymentMethod.CARD and card:
         gateway().capture(card["reference"], order.total)

@@ -1,4 +1,5 @@
-"""Mails to members (会員登録の確認, パスワード再設定), queued in the outbox.
+"""Mails the storefront sends itself (会員登録の確認, パスワード再設定, and the guest's
+confirmation link when the shop has no template for it), queued in the outbox.
 
 The shop's template of that kind (メール設定) is used when there is one; otherwise
 the default below. The link goes into the ``confirm_url`` merge field.
@@ -7,8 +8,8 @@ the default below. The link goes into the ``confirm_url`` merge field.
 from __future__ import annotations
 
 from ktaishop.extensions import db
-from models import MailKind, MailTemplate, Member, queue_mail
-from models.merge import render_merge, shop_merge_values
+from models import MailKind, MailTemplate, Member, Order, queue_mail
+from models.merge import order_merge_values, render_merge, shop_merge_values
 
 from .common import shop
 
@@ -27,7 +28,38 @@ DEFAULTS = {
         "{{confirm_url}}\n\nお心当たりのない場合は、このメールを破棄してください。\n"
         "パスワードは変更されません。\n\n{{shop_name}}\nTEL {{shop_tel}}\n",
     ),
+    MailKind.GUEST_CONFIRMATION: (
+        "【{{shop_name}}】ご注文を確定してください",
+        "{{purchaser_name}} 様\n\n{{shop_name}}です。ご注文はまだ完了していません。\n"
+        "下のURLを開いて「注文を確定する」を押すと注文が完了します。\n\n{{confirm_url}}\n\n"
+        "有効期限：{{confirm_expires}}\n\n■注文番号：{{order_no}}\n{{items}}\n"
+        "合計金額：{{total}}\n\nお心当たりのない場合は、このメールを破棄してください。\n",
+    ),
 }
+
+
+def ensure_guest_link_mail(order: Order, url: str) -> None:
+    """Queue the confirmation link with the default text if the shop has no template.
+
+    ``place_order`` queues it from the shop's template; without one the guest would
+    never get the link and the 仮注文 could never be confirmed.
+    """
+    if MailTemplate.for_kind(db.session, MailKind.GUEST_CONFIRMATION) is not None:
+        return
+    settings = shop()
+    extra = {"confirm_url": url, "confirm_expires": f"{order.confirm_expires_at:%Y-%m-%d %H:%M}"}
+    values = order_merge_values(order, settings, extra)
+    subject, body = DEFAULTS[MailKind.GUEST_CONFIRMATION]
+    queue_mail(
+        db.session,
+        to=order.purchaser_email,
+        mail_from=settings.mail_from,
+        subject=render_merge(subject, values),
+        body=render_merge(body, values),
+        bcc=settings.mail_bcc,
+        kind=MailKind.GUEST_CONFIRMATION,
+        order_id=order.id,
+    )
 
 
 def send_member_mail(member: Member, kind: MailKind, url: str) -> None:

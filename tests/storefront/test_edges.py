@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ktaishop.extensions import db
 from ktaishop.keitai_store import DatabaseSessionStore, key_digest
-from models import KeitaiSession, Order, OrderStatus, ShopSettings
+from models import (
+    KeitaiSession,
+    MailKind,
+    MailTemplate,
+    Order,
+    OrderStatus,
+    OutboxMessage,
+    ShopSettings,
+)
 from tests.xhtml_mp import validate_xhtml_mp
 
 from .flows import to_confirmation
@@ -55,3 +63,18 @@ def test_database_session_store_keeps_digests_and_expires_idle_sessions(app):
         assert store.load("k" * 43) is None
         store.delete("k" * 43)
         assert db.session.scalar(select(KeitaiSession)) is None
+
+
+def test_guest_gets_the_link_even_without_a_shop_template(app):
+    catalog = seed_shop(app)
+    with app.app_context():
+        db.session.execute(delete(MailTemplate))
+        db.session.commit()
+    phone = Shopper(app, DOCOMO_UA)
+    confirm = to_confirmation(phone, catalog.plain_id, catalog.plain_variant_id)
+    phone.submit(confirm, {}, action_contains="/checkout/place")
+    with app.app_context():
+        mail = db.session.scalar(select(OutboxMessage))
+        assert mail.kind == MailKind.GUEST_CONFIRMATION and "/order/confirm/" in mail.body
+        order = db.session.scalar(select(Order))
+        assert mail.order_id == order.id and order.order_no in mail.body
