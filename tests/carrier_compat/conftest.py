@@ -1,4 +1,8 @@
-"""Fixtures for the web-edge tests: a tiny Flask shop built on KeitaiLayer (not the real app)."""
+"""Fixtures for the web-edge tests: a tiny Flask shop built on KeitaiLayer, not the real app.
+
+Fixture names (web_app, web_client, session_store, clock) differ from the root
+conftest's app/client so the other carrier_compat tests still get the real ones.
+"""
 
 from __future__ import annotations
 
@@ -97,58 +101,58 @@ class Clock:
         self.now += timedelta(minutes=minutes)
 
 
-def _register_routes(app: Flask) -> None:
-    @app.get("/")
+def _register_routes(web_app: Flask) -> None:
+    @web_app.get("/")
     def index() -> str:
         nonce = request.args.get("nonce")
         return render_template("index.html", products=PRODUCTS, css=SHOP_CSS, nonce=nonce)
 
-    @app.get("/item/<int:item_id>")
+    @web_app.get("/item/<int:item_id>")
     def item(item_id: int) -> str:
         return render_template("cart.html", cart=[str(item_id)], css=SHOP_CSS)
 
-    @app.get("/search")
+    @web_app.get("/search")
     def search() -> Any:
         return jsonify(q=request.args.get("q"))
 
-    @app.post("/echo")
+    @web_app.post("/echo")
     def echo() -> Any:
         return jsonify(form=request.form.to_dict(), args=request.args.to_dict())
 
-    @app.post("/cart")
+    @web_app.post("/cart")
     def add_to_cart() -> Any:
         session["cart"] = [*session.get("cart", []), request.form.get("item", "?")]
         return redirect(url_for("cart"))
 
-    @app.get("/cart")
+    @web_app.get("/cart")
     def cart() -> str:
         return render_template("cart.html", cart=session.get("cart", []), css=SHOP_CSS)
 
-    @app.post("/login")
+    @web_app.post("/login")
     def login() -> Any:
         regenerate_session()
         session["user"] = request.form["user"]
         return redirect(url_for("account"))
 
-    @app.get("/account")
+    @web_app.get("/account")
     def account() -> Any:
         return jsonify(user=session.get("user"))
 
-    @app.get("/leave")
+    @web_app.get("/leave")
     def leave() -> Any:
         return redirect("http://example.com/bye")
 
 
-def make_app(store: MemorySessionStore, clock: Clock, **config: Any) -> Flask:
+def make_app(session_store: MemorySessionStore, clock: Clock, **config: Any) -> Flask:
     """A small shop-like app with KeitaiLayer bound the way the real factory binds it."""
-    app = Flask(__name__)
-    app.config.update(SECRET_KEY="test-secret", TESTING=True, SERVER_NAME="localhost")
-    app.config.update(config)
-    app.jinja_loader = DictLoader(TEMPLATES)
-    KeitaiLayer().init_app(app, session_store=store)
-    app.session_interface.clock = clock  # type: ignore[attr-defined]
-    _register_routes(app)
-    return app
+    web_app = Flask(__name__)
+    web_app.config.update(SECRET_KEY="test-secret", TESTING=True, SERVER_NAME="localhost")
+    web_app.config.update(config)
+    web_app.jinja_loader = DictLoader(TEMPLATES)
+    KeitaiLayer().init_app(web_app, session_store=session_store)
+    web_app.session_interface.clock = clock  # type: ignore[attr-defined]
+    _register_routes(web_app)
+    return web_app
 
 
 @pytest.fixture
@@ -157,15 +161,15 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(clock: Clock) -> MemorySessionStore:
+def session_store(clock: Clock) -> MemorySessionStore:
     return MemorySessionStore(clock=clock)
 
 
 @pytest.fixture
-def app(store: MemorySessionStore, clock: Clock) -> Flask:
-    return make_app(store, clock)
+def web_app(session_store: MemorySessionStore, clock: Clock) -> Flask:
+    return make_app(session_store, clock)
 
 
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+def web_client(web_app: Flask) -> FlaskClient:
+    return web_app.test_client()

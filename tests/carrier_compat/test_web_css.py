@@ -14,12 +14,12 @@ from tests.carrier_compat.conftest import UA_AU, UA_DOCOMO_1, UA_DOCOMO_2, Clock
 from tests.xhtml_mp import validate_xhtml_mp
 
 
-def _page(client: FlaskClient, ua: str, path: str = "/") -> str:
-    return client.get(path, headers={"User-Agent": ua}).data.decode("cp932")
+def _page(web_client: FlaskClient, ua: str, path: str = "/") -> str:
+    return web_client.get(path, headers={"User-Agent": ua}).data.decode("cp932")
 
 
-def test_imode_1_gets_styles_inline_and_no_style_element(client: FlaskClient) -> None:
-    page = _page(client, UA_DOCOMO_1)
+def test_imode_1_gets_styles_inline_and_no_style_element(web_client: FlaskClient) -> None:
+    page = _page(web_client, UA_DOCOMO_1)
     assert "<style" not in page
     assert '<body style="color:#333">' in page or '<body style="color:#333333">' in page
     prices = re.findall(r'<span class="price"([^>]*)>', page)
@@ -31,34 +31,36 @@ def test_imode_1_gets_styles_inline_and_no_style_element(client: FlaskClient) ->
     validate_xhtml_mp(page.encode("cp932"))
 
 
-def test_imode_2_and_au_keep_the_style_element(client: FlaskClient) -> None:
+def test_imode_2_and_au_keep_the_style_element(web_client: FlaskClient) -> None:
     for ua in (UA_DOCOMO_2, UA_AU):
-        page = _page(client, ua)
+        page = _page(web_client, ua)
         assert '<style type="text/css">' in page
         assert 'style="color' not in page
 
 
-def test_stylesheet_is_parsed_once_not_per_request(client: FlaskClient) -> None:
+def test_stylesheet_is_parsed_once_not_per_request(web_client: FlaskClient) -> None:
     nonce = uuid.uuid4().hex  # a stylesheet text this process has never seen
     before = css_inline.parse_count()
-    pages = [_page(client, UA_DOCOMO_1, f"/?nonce={nonce}") for _ in range(5)]
+    pages = [_page(web_client, UA_DOCOMO_1, f"/?nonce={nonce}") for _ in range(5)]
     assert css_inline.parse_count() - before == 1
     assert all("<style" not in p and "font-weight:bold" in p for p in pages)
 
 
 def test_linked_stylesheet_from_keitai_css_dir_is_inlined(
-    tmp_path: Path, store: MemorySessionStore, clock: Clock
+    tmp_path: Path, session_store: MemorySessionStore, clock: Clock
 ) -> None:
     (tmp_path / "keitai.css").write_text("h1 { color: #008000 } p { margin: 0 }")
-    app = make_app(store, clock, KEITAI_CSS_DIR=str(tmp_path))
-    app.jinja_loader.mapping["layout.html"] = app.jinja_loader.mapping["layout.html"].replace(  # type: ignore[union-attr]
+    web_app = make_app(session_store, clock, KEITAI_CSS_DIR=str(tmp_path))
+    web_app.jinja_loader.mapping["layout.html"] = web_app.jinja_loader.mapping[
+        "layout.html"
+    ].replace(  # type: ignore[union-attr]
         "<style", '<link rel="stylesheet" href="/static/keitai.css" type="text/css" /><style'
     )
-    client = app.test_client()
-    old = _page(client, UA_DOCOMO_1)
+    web_client = web_app.test_client()
+    old = _page(web_client, UA_DOCOMO_1)
     assert "<link" not in old
     assert re.search(r'<h1 style="color:#008000">', old)
-    new = _page(client, UA_DOCOMO_2)
+    new = _page(web_client, UA_DOCOMO_2)
     assert '<link rel="stylesheet" href="/static/keitai.css"' in new
 
 

@@ -35,9 +35,9 @@ def _carrier(ua: str):
     ],
 )
 def test_search_box_opens_in_hiragana_on_each_carrier(
-    client: FlaskClient, ua: str, expected: str
+    web_client: FlaskClient, ua: str, expected: str
 ) -> None:
-    page = client.get("/", headers={"User-Agent": ua}).data
+    page = web_client.get("/", headers={"User-Agent": ua}).data
     codec = "utf-8" if ua == UA_SOFTBANK else "cp932"
     text = page.decode(codec)
     box = re.search(r'<input type="text" name="q"([^>]*)/>', text)
@@ -46,8 +46,8 @@ def test_search_box_opens_in_hiragana_on_each_carrier(
 
 
 @pytest.mark.parametrize("ua", [UA_IPHONE, UA_PC])
-def test_smartphones_and_pcs_get_no_carrier_attributes(client: FlaskClient, ua: str) -> None:
-    page = client.get("/", headers={"User-Agent": ua}).data.decode()
+def test_smartphones_and_pcs_get_no_carrier_attributes(web_client: FlaskClient, ua: str) -> None:
+    page = web_client.get("/", headers={"User-Agent": ua}).data.decode()
     for name in CARRIER_ONLY_ATTRIBUTES:
         assert f' {name}="' not in page
 

@@ -21,8 +21,8 @@ from tests.xhtml_mp import validate_xhtml_mp
 FORM = "application/x-www-form-urlencoded"
 
 
-def _get(client: FlaskClient, ua: str, path: str = "/") -> tuple[bytes, str]:
-    response = client.get(path, headers={"User-Agent": ua})
+def _get(web_client: FlaskClient, ua: str, path: str = "/") -> tuple[bytes, str]:
+    response = web_client.get(path, headers={"User-Agent": ua})
     assert response.status_code == 200
     return response.data, response.headers["Content-Type"]
 
@@ -36,9 +36,9 @@ def _get(client: FlaskClient, ua: str, path: str = "/") -> tuple[bytes, str]:
     ],
 )
 def test_docomo_and_au_get_shift_jis_declared_three_times_alike(
-    client: FlaskClient, ua: str, content_type: str
+    web_client: FlaskClient, ua: str, content_type: str
 ) -> None:
-    body, header = _get(client, ua)
+    body, header = _get(web_client, ua)
     assert header == content_type
     assert body.startswith(b'<?xml version="1.0" encoding="Shift_JIS"?>')
     meta = f'<meta http-equiv="Content-Type" content="{content_type}" />'.encode()
@@ -48,8 +48,8 @@ def test_docomo_and_au_get_shift_jis_declared_three_times_alike(
 
 
 @pytest.mark.parametrize("ua", [UA_SOFTBANK, UA_IPHONE, UA_PC])
-def test_softbank_smartphone_and_pc_get_utf8(client: FlaskClient, ua: str) -> None:
-    body, header = _get(client, ua)
+def test_softbank_smartphone_and_pc_get_utf8(web_client: FlaskClient, ua: str) -> None:
+    body, header = _get(web_client, ua)
     assert header == "text/html; charset=UTF-8" or header == "text/html; charset=utf-8"
     assert body.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
     assert "商品一覧".encode() in body
@@ -64,16 +64,18 @@ def test_softbank_smartphone_and_pc_get_utf8(client: FlaskClient, ua: str) -> No
         (UA_IPHONE, "☀".encode()),  # standard Unicode
     ],
 )
-def test_each_carrier_sees_its_own_emoji(client: FlaskClient, ua: str, sun_bytes: bytes) -> None:
-    body, _ = _get(client, ua)
+def test_each_carrier_sees_its_own_emoji(
+    web_client: FlaskClient, ua: str, sun_bytes: bytes
+) -> None:
+    body, _ = _get(web_client, ua)
     heading = re.search(rb"<h1[^>]*>(.*?)</h1>", body, re.S)
     assert heading is not None
     assert heading.group(1).endswith(sun_bytes)
     assert b"?</h1>" not in body
 
 
-def _post_raw(client: FlaskClient, ua: str, body: bytes, query: str = "") -> dict:
-    response = client.post(
+def _post_raw(web_client: FlaskClient, ua: str, body: bytes, query: str = "") -> dict:
+    response = web_client.post(
         "/echo" + query, data=body, content_type=FORM, headers={"User-Agent": ua}
     )
     assert response.status_code == 200, response.data
@@ -81,29 +83,29 @@ def _post_raw(client: FlaskClient, ua: str, body: bytes, query: str = "") -> dic
 
 
 def test_docomo_form_in_shift_jis_with_emoji_and_half_width_kana_arrives_as_unicode(
-    client: FlaskClient,
+    web_client: FlaskClient,
 ) -> None:
     typed = "ｶﾞﾝﾀﾞﾑ".encode("cp932") + b"\xf8\x9f" + "～です".encode("cp932")
-    result = _post_raw(client, UA_DOCOMO_1, b"name=" + quote_from_bytes(typed).encode())
+    result = _post_raw(web_client, UA_DOCOMO_1, b"name=" + quote_from_bytes(typed).encode())
     assert result["form"]["name"] == "ガンダム☀～です"
 
 
-def test_au_form_emoji_and_query_string_are_decoded(client: FlaskClient) -> None:
+def test_au_form_emoji_and_query_string_are_decoded(web_client: FlaskClient) -> None:
     body = b"name=" + quote_from_bytes("ﾊｰﾄ".encode("cp932") + b"\xf7\xb2").encode()
     query = "?q=" + quote_from_bytes("りんご".encode("cp932"))
-    result = _post_raw(client, UA_AU, body, query)
+    result = _post_raw(web_client, UA_AU, body, query)
     assert result["form"]["name"] == "ハート❤"
     assert result["args"]["q"] == "りんご"
 
 
-def test_softbank_utf8_pua_emoji_in_form_becomes_standard_emoji(client: FlaskClient) -> None:
+def test_softbank_utf8_pua_emoji_in_form_becomes_standard_emoji(web_client: FlaskClient) -> None:
     body = b"name=" + quote_from_bytes("晴れ\ue04a".encode()).encode()
-    assert _post_raw(client, UA_SOFTBANK, body)["form"]["name"] == "晴れ☀"
+    assert _post_raw(web_client, UA_SOFTBANK, body)["form"]["name"] == "晴れ☀"
 
 
-def test_docomo_get_search_query_in_shift_jis(client: FlaskClient) -> None:
+def test_docomo_get_search_query_in_shift_jis(web_client: FlaskClient) -> None:
     query = quote_from_bytes("温泉".encode("cp932") + b"\xf9\x9c")
-    response = client.get(f"/search?q={query}", headers={"User-Agent": UA_DOCOMO_1})
+    response = web_client.get(f"/search?q={query}", headers={"User-Agent": UA_DOCOMO_1})
     assert response.get_json()["q"] == "温泉♨"
 
 
@@ -116,9 +118,11 @@ def test_docomo_get_search_query_in_shift_jis(client: FlaskClient) -> None:
     ],
 )
 def test_undecodable_input_gives_a_japanese_400_page_not_a_500(
-    client: FlaskClient, path: str, body: bytes
+    web_client: FlaskClient, path: str, body: bytes
 ) -> None:
-    response = client.post(path, data=body, content_type=FORM, headers={"User-Agent": UA_DOCOMO_1})
+    response = web_client.post(
+        path, data=body, content_type=FORM, headers={"User-Agent": UA_DOCOMO_1}
+    )
     assert response.status_code == 400
     assert response.headers["Content-Type"] == "application/xhtml+xml; charset=Shift_JIS"
     page = response.data.decode("cp932")
@@ -127,14 +131,14 @@ def test_undecodable_input_gives_a_japanese_400_page_not_a_500(
 
 
 @pytest.mark.parametrize("ua", [UA_DOCOMO_1, UA_DOCOMO_2, UA_AU, UA_SOFTBANK])
-def test_keitai_pages_are_valid_xhtml_mp(client: FlaskClient, ua: str) -> None:
+def test_keitai_pages_are_valid_xhtml_mp(web_client: FlaskClient, ua: str) -> None:
     for path in ("/", "/cart", "/item/1"):
-        body, _ = _get(client, ua, path)
+        body, _ = _get(web_client, ua, path)
         validate_xhtml_mp(body)
 
 
-def test_smartphone_and_pc_pages_are_left_as_rendered(client: FlaskClient) -> None:
-    body, _ = _get(client, UA_PC)
+def test_smartphone_and_pc_pages_are_left_as_rendered(web_client: FlaskClient) -> None:
+    body, _ = _get(web_client, UA_PC)
     assert b"<style" in body
     assert b"guid=ON" not in body
     assert b"ksid=" not in body

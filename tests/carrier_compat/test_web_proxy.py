@@ -17,24 +17,24 @@ GUID = "00Ab12Cd"
 
 def _app(*, proxy_first: bool) -> Flask:
     """ProxyFix wrapped before or after init_app: the layer must see the fixed address."""
-    app = Flask(__name__)
-    app.config.update(SECRET_KEY="x", TESTING=True, MAX_CONTENT_LENGTH=1000)
+    web_app = Flask(__name__)
+    web_app.config.update(SECRET_KEY="x", TESTING=True, MAX_CONTENT_LENGTH=1000)
     if proxy_first:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)  # type: ignore[method-assign]
-    KeitaiLayer().init_app(app, session_store=MemorySessionStore())
+        web_app.wsgi_app = ProxyFix(web_app.wsgi_app, x_for=1)  # type: ignore[method-assign]
+    KeitaiLayer().init_app(web_app, session_store=MemorySessionStore())
     if not proxy_first:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)  # type: ignore[method-assign]
+        web_app.wsgi_app = ProxyFix(web_app.wsgi_app, x_for=1)  # type: ignore[method-assign]
 
-    @app.route("/whoami", methods=["GET", "POST"])
+    @web_app.route("/whoami", methods=["GET", "POST"])
     def whoami() -> Any:
         return jsonify(guid=current_carrier().subscriber_id, form=request.form.to_dict())
 
-    return app
+    return web_app
 
 
-def _guid(app: Flask, forwarded_for: str) -> str | None:
+def _guid(web_app: Flask, forwarded_for: str) -> str | None:
     headers = {"User-Agent": UA_DOCOMO_1, "X-DCMGUID": GUID, "X-Forwarded-For": forwarded_for}
-    response = app.test_client().get(
+    response = web_app.test_client().get(
         "/whoami?guid=ON", headers=headers, environ_base={"REMOTE_ADDR": "127.0.0.1"}
     )
     return response.get_json()["guid"]
@@ -42,16 +42,16 @@ def _guid(app: Flask, forwarded_for: str) -> str | None:
 
 def test_subscriber_id_is_trusted_from_the_gateway_behind_the_proxy() -> None:
     for proxy_first in (True, False):
-        app = _app(proxy_first=proxy_first)
-        assert _guid(app, DOCOMO_GATEWAY_IP) == GUID
+        web_app = _app(proxy_first=proxy_first)
+        assert _guid(web_app, DOCOMO_GATEWAY_IP) == GUID
         # The same header from an address outside the gateway is ignored.
-        assert _guid(app, "203.0.113.7") is None
+        assert _guid(web_app, "203.0.113.7") is None
 
 
 def test_oversized_form_post_is_a_413_not_a_500() -> None:
-    app = _app(proxy_first=True)
+    web_app = _app(proxy_first=True)
     body = b"name=" + b"a" * 5000
-    response = app.test_client().post(
+    response = web_app.test_client().post(
         "/whoami",
         data=body,
         content_type="application/x-www-form-urlencoded",
