@@ -7,6 +7,8 @@ rolls everything back and names the item.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from datetime import date
 from typing import Any
@@ -73,11 +75,21 @@ def checkout_confirm() -> Response | str:
     rows = cart_store.rows()
     if not rows:
         return redirect_to("storefront.cart")
-    if not st.get("token"):
-        st["token"] = secrets.token_urlsafe(24)
+    fingerprint = _fingerprint(st)
+    if not st.get("token") or st.get("fingerprint") != fingerprint:
+        # A new token for what this page shows: 注文する on an older page is refused.
+        st.update(token=secrets.token_urlsafe(24), fingerprint=fingerprint)
         save_state(st)
     return render("checkout/confirm.html", st=st, rows=rows, fees=fees_for(st, rows),
                   guest=current_member() is None)
+
+
+def _fingerprint(st: dict[str, Any]) -> str:
+    """A digest of the cart and the entered details (what the confirmation page shows)."""
+    shown = {k: v for k, v in st.items() if k not in ("token", "fingerprint")}
+    lines = [(line.variant_id, line.quantity) for line in cart_store.cart_lines()]
+    data = json.dumps([lines, shown], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(data.encode()).hexdigest()
 
 
 def _order_for_token(token: str) -> Order | None:
@@ -100,7 +112,7 @@ def checkout_place() -> Response:
     st = state()
     if (early := _need(st, "purchaser", "recipient", "options")) is not None:
         return early
-    if not token or token != st.get("token"):
+    if not token or token != st.get("token") or st.get("fingerprint") != _fingerprint(st):
         flash_message("画面が古くなっています。内容を確認して、もう一度「注文する」を押してください。")
         return redirect_to("storefront.checkout_confirm")
     try:

@@ -108,3 +108,18 @@ def test_expired_link_explains_and_the_job_releases_stock(app, smtp_server, runn
         assert order.status == OrderStatus.CANCELLED
         assert db.session.get(Variant, order.items[0].variant_id).stock == 10
     assert "使用済み" in phone.get(link).text or "有効期限" in phone.get(link).text
+
+
+def test_an_older_confirmation_page_cannot_order_a_changed_cart(app):
+    catalog = seed_shop(app)
+    phone = Shopper(app, IPHONE_UA, cookies=True)
+    old_confirm = to_confirmation(phone, catalog.plain_id, catalog.plain_variant_id)
+    product = phone.get(f"/product/{catalog.product_id}")
+    phone.submit(product, {"variant_id": str(catalog.variant_id), "quantity": "1"},
+                 action_contains="/cart/add")
+    page = phone.submit(old_confirm, {}, action_contains="/checkout/place")
+    assert "画面が古くなっています" in page.text and "白Tシャツ" in page.text
+    with app.app_context():
+        assert count(Order) == 0
+    done = phone.submit(page, {}, action_contains="/checkout/place")
+    assert "仮注文を受け付けました" in done.text
