@@ -23,7 +23,6 @@ Contracts:
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import re
@@ -48,8 +47,6 @@ _LINK_ELEMENT = re.compile(r"<link\b[^>]*>\s*", re.I)
 _REL_STYLESHEET = re.compile(r"\srel\s*=\s*[\"']stylesheet[\"']", re.I)
 _HREF = re.compile(r"\shref\s*=\s*[\"']([^\"']*)[\"']", re.I)
 _COMPOUND = re.compile(r"^([a-zA-Z][a-zA-Z0-9]*|\*)?((?:[.#][A-Za-z_][\w-]*)*)$")
-_PAGE_MEMO_LIMIT = 64
-_PAGE_MEMO_MAX_CHARS = 200_000
 
 
 _CACHE_SIZE = 64
@@ -194,10 +191,5 @@ def _apply(html: str, sheet: CompiledStylesheet) -> str:
     styled = sheet.page_memo.get(html)
     if styled is None:
         styled = apply_rules(html, sheet)
-        if len(html) <= _PAGE_MEMO_MAX_CHARS:
-            if len(sheet.page_memo) >= _PAGE_MEMO_LIMIT:
-                # Oldest first; another thread may be evicting at the same moment.
-                with contextlib.suppress(RuntimeError, StopIteration):
-                    sheet.page_memo.pop(next(iter(sheet.page_memo)), None)
-            sheet.page_memo[html] = styled
+        sheet.page_memo.put(html, styled, len(html))
     return styled

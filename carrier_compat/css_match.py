@@ -19,6 +19,8 @@ import html as html_lib
 import re
 from dataclasses import dataclass, field
 
+from carrier_compat.memo import PageMemo
+
 # One start tag, split into name, attributes and the "/" of an empty element.
 START_TAG = re.compile(
     r"<([a-zA-Z][a-zA-Z0-9]*)((?:\s+[^\s=/>]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'))?)*)\s*(/?)>"
@@ -85,7 +87,7 @@ class CompiledStylesheet:
     contexts: dict[tuple[TagInfo, ...], str] = field(default_factory=dict)
     patterns: dict[Compound, re.Pattern[str]] = field(default_factory=dict)
     split_patterns: dict[frozenset[str], re.Pattern[str]] = field(default_factory=dict)
-    page_memo: dict[str, str] = field(default_factory=dict)
+    page_memo: PageMemo[str, str] = field(default_factory=PageMemo)
 
     def candidates(self, tag: str, el_id: str | None, classes: frozenset[str]) -> list[Rule]:
         """Rules without ancestors whose subject matches the element."""

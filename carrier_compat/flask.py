@@ -23,7 +23,6 @@ Config keys: ``CARRIER_GATEWAY_RANGES`` (GatewayRanges or None = published defau
 
 from __future__ import annotations
 
-import contextlib
 import io
 import logging
 from collections.abc import Callable
@@ -40,6 +39,7 @@ from carrier_compat.base import Carrier
 from carrier_compat.detection import detect
 from carrier_compat.emoji import from_carrier
 from carrier_compat.errors import DecodeError
+from carrier_compat.memo import PageMemo
 from carrier_compat.normalize import normalize_input
 from carrier_compat.session import (
     ENVIRON_CARRIER,
@@ -229,9 +229,7 @@ def keitai_page(
     return body
 
 
-_ENCODED_LIMIT = 64
-_ENCODED_MAX_CHARS = 200_000
-_encoded_pages: dict[tuple[Any, ...], bytes] = {}
+_encoded_pages: PageMemo[tuple[Any, ...], bytes] = PageMemo()
 
 
 def encode_page(text: str, carrier: Carrier) -> bytes:
@@ -244,11 +242,7 @@ def encode_page(text: str, carrier: Carrier) -> bytes:
     body = _encoded_pages.get(key)
     if body is None:
         body = carrier.encode(text)
-        if len(text) <= _ENCODED_MAX_CHARS:
-            if len(_encoded_pages) >= _ENCODED_LIMIT:
-                with contextlib.suppress(RuntimeError, StopIteration):
-                    _encoded_pages.pop(next(iter(_encoded_pages)), None)
-            _encoded_pages[key] = body
+        _encoded_pages.put(key, body, len(text))
     return body
 
 

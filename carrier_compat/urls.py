@@ -13,11 +13,12 @@ untouched, so the session key can never leak to another site through a link.
 
 from __future__ import annotations
 
-import contextlib
 import html
 import re
 from collections.abc import Sequence
 from urllib.parse import quote, urlsplit
+
+from carrier_compat.memo import PageMemo
 
 Params = Sequence[tuple[str, str]]
 
@@ -152,9 +153,9 @@ _A_OR_FORM_BYTES = re.compile(
 _PLAIN_LOCAL_BYTES = re.compile(rb"/(?![/\\])(?:[^\s\\#&\x00-\x1f\x7f-\xff]|&amp;)*\Z")
 _METHOD_POST_BYTES = re.compile(rb"\smethod\s*=\s*[\"']post[\"']", re.I)
 _QUERY, _AMP, _HIDDEN = 0, 1, 2
-_PLAN_LIMIT = 64
-_PLAN_MAX_BYTES = 400_000
-_plans: dict[tuple[bytes, str, str, tuple[bytes, ...], str], list[bytes | int | str]] = {}
+_plans: PageMemo[tuple[bytes, str, str, tuple[bytes, ...], str], list[bytes | int | str]] = (
+    PageMemo(max_size=400_000)
+)
 
 
 def rewrite_encoded_links(
@@ -172,11 +173,7 @@ def rewrite_encoded_links(
     plan = _plans.get(key)
     if plan is None:
         plan = _plan(page, host, scheme, names, codec)
-        if len(page) <= _PLAN_MAX_BYTES:
-            if len(_plans) >= _PLAN_LIMIT:
-                with contextlib.suppress(RuntimeError, StopIteration):
-                    _plans.pop(next(iter(_plans)), None)
-            _plans[key] = plan
+        _plans.put(key, plan, len(page))
     suffix = html.escape("&".join(f"{quote(n, safe='')}={quote(v, safe='')}" for n, v in params))
     added = {_QUERY: f"?{suffix}".encode(), _AMP: f"&amp;{suffix}".encode()}
     added[_HIDDEN] = hidden_inputs(params).encode()
