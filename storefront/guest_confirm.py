@@ -13,7 +13,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ktaishop.extensions import db
-from models import Order, OrderStatus, now
+from models import Order, OrderStatus, find_by_confirm_token, now
 from models.checkout import token_digest
 
 from . import bp
@@ -41,11 +41,15 @@ def _expired(order: Order) -> bool:
 @bp.route("/order/confirm/<token>")
 def confirm_order(token: str) -> str:
     order = _provisional(token)
-    if order is None:
-        return render("confirm/invalid.html")
-    if _expired(order):
-        return render("confirm/expired.html", order=order)
-    return render("confirm/show.html", order=order, token=token)
+    if order is not None and not _expired(order):
+        return render("confirm/show.html", order=order, token=token)
+    # Expired, or already cancelled by the expiry job (confirming clears the digest,
+    # cancelling does not): explain the expiry rather than call the link wrong.
+    lapsed = order or (find_by_confirm_token(db.session, token)
+                       if len(token) <= MAX_TOKEN_LENGTH else None)
+    if lapsed is not None and _expired(lapsed):
+        return render("confirm/expired.html", order=lapsed)
+    return render("confirm/invalid.html")
 
 
 @bp.route("/order/confirm/<token>", methods=["POST"])
