@@ -137,7 +137,7 @@ def test_bad_uploads_in_the_browser_show_messages_and_save_nothing(
     assert db.scalar(select(Product)) is None
 
 
-def test_edit_a_member_and_new_orders_follow_changed_fees(admin_page, live_server, demo_shop,
+def test_edit_a_member_and_new_orders_follow_changed_fees(admin_page, live_server, small_shop,
                                                           db):
     page = admin_page
     member = db.scalars(select(Member).order_by(Member.id)).first()

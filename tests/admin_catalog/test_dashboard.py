@@ -13,10 +13,13 @@ from models import Order, OrderStatus, Product, Shelf, now
 from tests.admin_catalog.conftest import form_token
 
 
-def test_dashboard_counts_today_month_statuses_and_carriers(admin_client, demo_shop, db):
+def test_dashboard_counts_today_month_statuses_and_carriers(admin_client, small_shop, db):
     today = now()
     orders = db.scalars(select(Order).order_by(Order.id)).all()
+    for order in orders:  # last month or earlier...
+        order.ordered_at = today - timedelta(days=40)
     sold = [o for o in orders if o.status not in ("provisional", "cancelled")]
+    orders[-1].ordered_at = today  # ...but a guest's 仮注文 today, not yet a sale
     sold[0].ordered_at = today.replace(hour=0, minute=0, second=1)
     sold[1].ordered_at = today.replace(hour=0, minute=0, second=2)
     expected_today = sold[0].total + sold[1].total
@@ -26,12 +29,14 @@ def test_dashboard_counts_today_month_statuses_and_carriers(admin_client, demo_s
     today_card = page.split('id="today"')[1].split("</section>")[0]
     assert re.search(r'class="big">2</span> 件', today_card)
     assert f"{expected_today:,}</span> 円" in today_card
+    month_card = page.split('id="month"')[1].split("</section>")[0]
+    assert re.search(r'class="big">2</span> 件', month_card)
     assert f'href="/admin/orders?status=completed">{completed} 件</a>' in page
     assert 'href="/admin/delivery?package_status=waiting">' in page
     assert "docomo" in page.split('id="carriers"')[1]
 
 
-def test_sales_chart_has_thirty_days_of_bars(admin_client, demo_shop, db):
+def test_sales_chart_has_thirty_days_of_bars(admin_client, small_shop, db):
     order = db.scalars(select(Order).where(Order.status == OrderStatus.COMPLETED)).first()
     order.ordered_at = now() - timedelta(days=2)
     day, total = order.ordered_at.date().isoformat(), order.total
@@ -44,7 +49,7 @@ def test_sales_chart_has_thirty_days_of_bars(admin_client, demo_shop, db):
     assert "<svg" in page and "<script" not in page
 
 
-def test_shelves_add_rename_reorder_delete_keeps_products(admin_client, demo_shop, db):
+def test_shelves_add_rename_reorder_delete_keeps_products(admin_client, small_shop, db):
     token = form_token(admin_client, "/admin/shelves")
     page = admin_client.post("/admin/shelves", data={"csrf_token": token, "name": "夏物"},
                              follow_redirects=True).get_data(as_text=True)
@@ -74,7 +79,7 @@ def test_shelves_add_rename_reorder_delete_keeps_products(admin_client, demo_sho
     assert db.get(Shelf, first_id) is None
 
 
-def test_preview_shows_the_page_as_a_docomo_handset_with_its_weight(admin_client, demo_shop,
+def test_preview_shows_the_page_as_a_docomo_handset_with_its_weight(admin_client, small_shop,
                                                                     db):
     product_id = db.scalar(select(Product.id).where(Product.code == "goods000001"))
     db.commit()

@@ -12,7 +12,7 @@ def _member(db, email: str) -> Member:
     return db.scalar(select(Member).where(Member.email == email))
 
 
-def test_search_by_each_field(admin_client, demo_shop, db):
+def test_search_by_each_field(admin_client, small_shop, db):
     members = db.scalars(select(Member).order_by(Member.id)).all()
     target = members[0]
     name, kana, email, tel = target.name, target.kana, target.email, target.tel
@@ -28,7 +28,7 @@ def test_search_by_each_field(admin_client, demo_shop, db):
     assert "該当する会員はいません。" in page  # "%" is a character, not a wildcard
 
 
-def test_detail_lists_the_members_orders(admin_client, demo_shop, db):
+def test_detail_lists_the_members_orders(admin_client, small_shop, db):
     member = db.scalars(select(Member).order_by(Member.id)).first()
     orders = db.scalars(select(Order).where(Order.member_id == member.id)).all()
     member_id, order_nos = member.id, [o.order_no for o in orders]
@@ -38,7 +38,7 @@ def test_detail_lists_the_members_orders(admin_client, demo_shop, db):
     assert f"注文履歴（{len(order_nos)} 件）" in page
 
 
-def test_edit_member_and_refuse_a_taken_address(admin_client, demo_shop, db):
+def test_edit_member_and_refuse_a_taken_address(admin_client, small_shop, db):
     first, second = db.scalars(select(Member).order_by(Member.id)).all()[:2]
     first_id, taken = first.id, second.email
     db.commit()
@@ -57,7 +57,7 @@ def test_edit_member_and_refuse_a_taken_address(admin_client, demo_shop, db):
         "山田 花子", "hanako..yamada.@docomo.ne.jp", "090-1111-2222", False)
 
 
-def test_suspend_withdraw_and_reactivate(admin_client, demo_shop, db):
+def test_suspend_withdraw_and_reactivate(admin_client, small_shop, db):
     member = db.scalars(select(Member).order_by(Member.id)).first()
     member.subscriber_carrier, member.subscriber_id = "docomo", "AB12CD3"
     member_id = member.id
@@ -81,7 +81,7 @@ def test_suspend_withdraw_and_reactivate(admin_client, demo_shop, db):
     assert bad.status_code == 400
 
 
-def test_csv_is_cp932_crlf_and_neutralises_formulas(admin_client, demo_shop, db):
+def test_csv_is_cp932_crlf_and_neutralises_formulas(admin_client, small_shop, db):
     member = db.scalars(select(Member).order_by(Member.id)).first()
     member.name = "=cmd|' /C calc'!A0"
     member.address = "東京都港区①丁目"

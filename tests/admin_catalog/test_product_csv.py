@@ -19,7 +19,7 @@ def _import(client, text: str, encoding: str = "cp932"):
                              "file": (io.BytesIO(text.encode(encoding)), "products.csv")})
 
 
-def test_export_is_cp932_with_one_row_per_combination(admin_client, demo_shop, db):
+def test_export_is_cp932_with_one_row_per_combination(admin_client, small_shop, db):
     product = db.scalar(select(Product).where(Product.code == "goods000001"))
     product.name = "=HYPERLINK(\"http://evil\")"
     db.commit()
@@ -34,7 +34,7 @@ def test_export_is_cp932_with_one_row_per_combination(admin_client, demo_shop, d
         len(p.variants) for p in db.scalars(select(Product)))
 
 
-def test_import_creates_and_updates_by_code(admin_client, demo_shop, db):
+def test_import_creates_and_updates_by_code(admin_client, small_shop, db):
     existing = db.scalar(select(Product).where(Product.code == "goods000001"))
     variant_ids = {v.option_text: v.id for v in existing.variants}
     db.commit()
@@ -59,7 +59,7 @@ def test_import_creates_and_updates_by_code(admin_client, demo_shop, db):
     assert cap.option_axes == [{"name": "カラー", "values": ["赤", "青"]}]
 
 
-def test_bad_rows_are_listed_by_line_and_nothing_changes(admin_client, demo_shop, db):
+def test_bad_rows_are_listed_by_line_and_nothing_changes(admin_client, small_shop, db):
     before = [(p.code, p.name, p.price) for p in db.scalars(select(Product).order_by(Product.id))]
     stock_before = [v.stock for v in db.scalars(select(Variant).order_by(Variant.id))]
     db.commit()
@@ -98,7 +98,7 @@ def test_a_file_that_is_not_csv_gets_a_clear_message(admin_client, db):
     assert db.scalar(select(Product)) is None
 
 
-def test_export_then_import_round_trips_unchanged(admin_client, demo_shop, db):
+def test_export_then_import_round_trips_unchanged(admin_client, small_shop, db):
     exported = admin_client.get("/admin/products/csv/export?encoding=utf-8-sig").data
     before = [(p.code, p.name, p.price, p.description, [s.name for s in p.shelves],
                [(v.id, v.option_text, v.stock) for v in p.variants])

@@ -176,7 +176,7 @@ def test_deleting_a_never_ordered_product_removes_it_and_its_images(admin_client
     assert image_files(app) == []
 
 
-def test_list_searches_by_name_code_shelf_and_published(admin_client, demo_shop):
+def test_list_searches_by_name_code_shelf_and_published(admin_client, small_shop):
     page = admin_client.get("/admin/products?name=Tシャツ").get_data(as_text=True)
     assert "カラフル星Tシャツ" in page
     page = admin_client.get("/admin/products?code=goods000012").get_data(as_text=True)
