@@ -37,12 +37,13 @@ def place(session, variants: list[Variant] | Variant, *, quantity: int = 1,
           name: str = "小林 亮子", kana: str = "コバヤシ リョウコ", tel: str = "09047189729",
           email: str = "r-kobayashi@docomo.ne.jp", address: str = "東京都中野区野方1-2-3",
           note: str = "", payment: PaymentMethod = PaymentMethod.COD,
-          ordered_at: datetime | None = None) -> Order:
+          ordered_at: datetime | None = None, wrapping: str = "") -> Order:
     """A member's order (注文完了 at once), placed by ``place_order``; not committed."""
     if not isinstance(variants, list):
         variants = [variants]
     details = CheckoutDetails(
         purchaser=Person(name, kana, tel, email, "1650027", address), note=note, payment=payment,
+        wrapping=wrapping,
     )
     order = place_order(session, [CartLine(v.id, quantity) for v in variants], details,
                         guest=False).order

@@ -48,7 +48,7 @@ def test_utf8_option_has_one_bom_and_keeps_everything():
     assert data.decode("utf-8-sig").splitlines()[1:] == ["♥ 𠮷"] * 1200
 
 
-def test_search_download_is_cp932_crlf_with_the_stable_header(admin_client, demo_shop, db):
+def test_search_download_is_cp932_crlf_with_the_stable_header(admin_client, small_shop, db):
     response = admin_client.get("/admin/orders/download")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=Shift_JIS"
@@ -62,7 +62,7 @@ def test_search_download_is_cp932_crlf_with_the_stable_header(admin_client, demo
     assert list(rows[0]) == list(HEADER) and "delivery_no" not in HEADER
     not_cancelled = db.scalar(select(func.count()).select_from(Order)
                               .where(Order.status != OrderStatus.CANCELLED))
-    assert len(rows) == not_cancelled == 18
+    assert len(rows) == not_cancelled == 6
     newest = db.scalar(select(Order).where(Order.status != OrderStatus.CANCELLED)
                        .order_by(Order.ordered_at.desc()).limit(1))
     assert rows[0]["order_no"] == newest.order_no
@@ -92,7 +92,7 @@ def test_a_shoppers_text_round_trips_and_formulas_are_inert(admin_client, db):
     assert read_csv(utf8.data, "utf-8-sig") == rows
 
 
-def test_search_download_holds_the_search_and_changes_nothing(admin_client, demo_shop, db):
+def test_search_download_holds_the_search_and_changes_nothing(admin_client, small_shop, db):
     before = dict(db.execute(select(Order.order_no, Order.status)).all())
     rows = read_csv(admin_client.get("/admin/orders/download?status=instructed").data)
     assert {r["status"] for r in rows} == {"出荷指示"}
@@ -108,15 +108,15 @@ def post_instruct_download(client, encoding="cp932"):
 
 
 def test_instruct_download_exports_exactly_the_completed_orders_and_flips_them(
-        admin_client, demo_shop, db):
+        admin_client, small_shop, db):
     completed = set(db.scalars(select(Order.order_no)
                                .where(Order.status == OrderStatus.COMPLETED)))
-    assert len(completed) == 6
+    assert len(completed) == 3
     response = post_instruct_download(admin_client)
     assert response.headers["Content-Disposition"] == (
         f'attachment; filename="{now():%Y%m%d}_orders.csv"')
     rows = read_csv(response.data)
-    assert {r["order_no"] for r in rows} == completed and len(rows) == 6
+    assert {r["order_no"] for r in rows} == completed and len(rows) == 3
     assert {r["status"] for r in rows} == {"出荷指示"}  # the file says what they are now
     db.expire_all()
     for order_no in completed:
@@ -128,11 +128,11 @@ def test_instruct_download_exports_exactly_the_completed_orders_and_flips_them(
     assert again.data == b"\r\n".join([",".join(HEADER).encode()]) + b"\r\n"
 
 
-def test_instruct_download_needs_the_csrf_token(admin_client, demo_shop, db):
+def test_instruct_download_needs_the_csrf_token(admin_client, small_shop, db):
     response = admin_client.post("/admin/orders/instruct-download", data={"encoding": "cp932"})
     assert response.status_code == 400
     assert db.scalar(select(func.count()).select_from(Order)
-                     .where(Order.status == OrderStatus.COMPLETED)) == 6
+                     .where(Order.status == OrderStatus.COMPLETED)) == 3
 
 
 def test_a_download_broken_off_changes_nothing(app, db, monkeypatch):

@@ -6,7 +6,6 @@ import re
 from urllib.parse import unquote
 
 import pytest
-from sqlalchemy import select
 
 from models import Order, OrderStatus, PaymentMethod, ShopSettings, Variant
 
@@ -141,9 +140,9 @@ def test_unknown_order_is_a_404(admin_client, db):
         assert admin_client.get(url).status_code == 404
 
 
-def test_invoice_has_shop_order_items_fees_and_print_css(admin_client, demo_shop, db):
-    order = db.scalar(select(Order).where(Order.payment_method == PaymentMethod.COD,
-                                          Order.wrapping != "").limit(1))
+def test_invoice_has_shop_order_items_fees_and_print_css(admin_client, small_shop):
+    order = small_shop["completed"][0]
+    assert order.payment_method == PaymentMethod.COD and order.wrapping_fee > 0
     page = admin_client.get(f"/admin/orders/{order.id}/invoice").get_data(as_text=True)
     for text in ("LK EC SHOP", "所在地 〒1046022", "東京都中央区晴海1-8-10",
                  "電話 03-0000-0000", "FAX 03-0000-0001", order.order_no,
@@ -157,8 +156,8 @@ def test_invoice_has_shop_order_items_fees_and_print_css(admin_client, demo_shop
     assert headers[:6] == ["コード", "商品名", "商品オプション", "単価", "数量", "小計"]
 
 
-def test_several_invoices_print_one_per_page(admin_client, demo_shop, db):
-    ids = db.scalars(select(Order.id).order_by(Order.id).limit(3)).all()
+def test_several_invoices_print_one_per_page(admin_client, small_shop):
+    ids = [order.id for order in small_shop["completed"]]
     page = admin_client.get("/admin/orders/invoices?" + "&".join(f"id={i}" for i in ids))
     html = page.get_data(as_text=True)
     assert html.count('<section class="sheet"') == 3
