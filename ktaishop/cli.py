@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from .extensions import db
@@ -36,6 +36,7 @@ def register(app: Flask) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db() -> None:
     """Create or upgrade the database schema (Alembic upgrade head)."""
     from .migrate import upgrade
@@ -45,6 +46,7 @@ def init_db() -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--members", "member_count", type=int, default=None, help="grow to N members")
 @click.option("--orders", "order_count", type=int, default=None, help="grow to N orders")
 def seed_demo(member_count: int | None, order_count: int | None) -> None:
@@ -61,6 +63,7 @@ def seed_demo(member_count: int | None, order_count: int | None) -> None:
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.argument("login")
 @click.password_option("--password", prompt="パスワード", confirmation_prompt=True)
 def create_admin(login: str, password: str) -> None:
@@ -79,6 +82,7 @@ def create_admin(login: str, password: str) -> None:
 
 
 @click.command("expire-orders")
+@with_appcontext
 def expire_orders() -> None:
     """Cancel 仮注文 whose confirmation link expired and release their stock."""
     from models import expire_provisional_orders

@@ -12,11 +12,16 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .base import Base, now
 
 
+# Werkzeug's default (scrypt). The test suite lowers the cost: hashing is a third of a
+# second by design, and a thousand fixtures would spend minutes on it.
+PASSWORD_HASH_METHOD = "scrypt"
+
+
 class PasswordMixin:
     password_hash: Mapped[str] = mapped_column(String(255), default="")
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

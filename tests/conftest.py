@@ -45,6 +45,16 @@ def require_shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing():
+    """Real hashing and checking, at a cost a test suite can afford."""
+    import models.people
+
+    models.people.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    yield
+    models.people.PASSWORD_HASH_METHOD = "scrypt"
+
+
 @pytest.fixture
 def shared_data() -> Path:
     return require_shared_data()
