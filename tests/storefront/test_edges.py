@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -21,6 +22,8 @@ from tests.xhtml_mp import validate_xhtml_mp
 
 from .flows import to_confirmation
 from .shop import DOCOMO_UA, Shopper, seed_shop
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def test_guests_go_straight_to_done_when_the_shop_turns_confirmation_off(app):
@@ -78,3 +81,22 @@ def test_guest_gets_the_link_even_without_a_shop_template(app):
         assert mail.kind == MailKind.GUEST_CONFIRMATION and "/order/confirm/" in mail.body
         order = db.session.scalar(select(Order))
         assert mail.order_id == order.id and order.order_no in mail.body
+
+
+def test_forms_work_over_https_without_a_referer_but_need_the_token(app):
+    catalog = seed_shop(app)
+    phone = Shopper(app, DOCOMO_UA)
+    page = phone.get(f"/product/{catalog.plain_id}")
+    token = CSRF.search(page.text).group(1)
+    action = next(a for a in page.forms() if "/cart/add" in a)
+    body = phone.client.encode_form({"csrf_token": token, "quantity": "1",
+                                     "product_id": str(catalog.plain_id)})
+    post = phone.client.client.post(action, data=body, base_url="https://localhost",
+                                    headers={"User-Agent": DOCOMO_UA},
+                                    content_type="application/x-www-form-urlencoded")
+    assert post.status_code == 302 and "/cart" in post.headers["Location"]  # i-mode: no Referer
+    forged = phone.client.client.post(action, data=body.replace(b"csrf_token", b"x"),
+                                      base_url="https://localhost",
+                                      headers={"User-Agent": DOCOMO_UA},
+                                      content_type="application/x-www-form-urlencoded")
+    assert forged.status_code == 400
