@@ -125,19 +125,24 @@ def delivery_upload_confirm():
 
 
 def _apply(data: bytes, token: str, fingerprint: str):
-    db.session.rollback()  # start the locked transaction from a clean state
-    plan = plan_import(db.session, data, lock=True)
-    if not plan.ok or plan.fingerprint() != fingerprint:
-        db.session.rollback()
-        discard_upload(token)
-        return _preview(plan, data, "", changed=plan.ok)
+    """Re-judge the file under row locks and apply it, in a session of its own."""
+    who = actor()  # read before the rollback below expires the logged-in admin
+    db.session.rollback()  # SQLite: the request's read transaction holds the write lock
+    session = db.new_session()
     try:
-        apply_plan(plan, actor())
-        db.session.commit()
+        plan = plan_import(session, data, lock=True)
+        if not plan.ok or plan.fingerprint() != fingerprint:
+            session.rollback()
+            discard_upload(token)
+            return _preview(plan, data, "", changed=plan.ok)
+        apply_plan(plan, who)
+        session.commit()
     except DomainError as error:
-        db.session.rollback()
+        session.rollback()
         flash(f"出荷結果を登録できませんでした（何も変更していません）: {error.message}", "error")
         return redirect(url_for("admin.delivery"))
+    finally:
+        session.close()
     discard_upload(token)
     counts = plan.counts
     flash(f"出荷結果を登録しました。出荷済 {counts['ship']} 件、伝票の更新 {counts['update']} 件、"
