@@ -7,10 +7,11 @@ the admin) with its byte weight against ``carrier_compat.detect(environ).page_li
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 
-from flask import Response, abort, current_app, render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from werkzeug.routing import BuildError
 from werkzeug.test import EnvironBuilder
 
@@ -42,6 +43,7 @@ class Preview:
     text: str
     location: str | None
     screen_width: int
+    image_bytes: int = 0
 
     @property
     def ratio(self) -> float:
@@ -87,17 +89,35 @@ def _get(path: str, user_agent: str):
 
 
 IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]+)(")', re.I)
+MAX_INLINE_IMAGE = 512 * 1024
 
 
-def route_images(text: str, carrier: str) -> str:
-    """Point the page's images at :func:`preview_asset`, so they too are the handset's."""
+def inline_images(text: str, user_agent: str) -> tuple[str, int]:
+    """Put the page's images in it as data: URLs, fetched as the handset gets them.
+
+    The sandboxed frame has no origin of its own, so it could not load admin-only
+    URLs; inlined, the preview shows exactly the scaled files the handset receives.
+    Returns the new text and the images' total bytes.
+    """
+    total = 0
+    cache: dict[str, str] = {}
+
     def swap(match: re.Match[str]) -> str:
+        nonlocal total
         src = match.group(2).replace("&amp;", "&")
         if clean_path(src) is None:
             return match.group(0)
-        url = url_for("admin.preview_asset", path=src, carrier=carrier)
-        return f"{match.group(1)}{url.replace('&', '&amp;')}{match.group(3)}"
-    return IMG_SRC.sub(swap, text)
+        if src not in cache:
+            response = _get(src, user_agent)
+            data = response.get_data()
+            if response.status_code != 200 or len(data) > MAX_INLINE_IMAGE \
+                    or not response.mimetype.startswith("image/"):
+                return match.group(0)
+            total += len(data)
+            cache[src] = f"data:{response.mimetype};base64,{base64.b64encode(data).decode()}"
+        return f"{match.group(1)}{cache[src]}{match.group(3)}"
+
+    return IMG_SRC.sub(swap, text), total
 
 
 def fetch(path: str, user_agent: str) -> Preview:
@@ -130,20 +150,7 @@ def preview():
                  "/ で始まるパスを入力してください。")
     else:
         result = fetch(path, HANDSETS[carrier][1])
-        result.text = route_images(result.text, carrier)
+        result.text, result.image_bytes = inline_images(result.text, HANDSETS[carrier][1])
     return render_template("admin/preview/preview.html", handsets=HANDSETS, carrier=carrier,
                            path=path or raw_path, result=result, error=error)
 
-
-@bp.route("/preview/asset")
-def preview_asset():
-    """An image (or other file) of the storefront as the chosen handset receives it."""
-    carrier = request.args.get("carrier", "docomo")
-    path = clean_path(request.args.get("path", ""))
-    if carrier not in HANDSETS or path is None:
-        abort(404)
-    response = _get(path, HANDSETS[carrier][1])
-    if response.status_code != 200:
-        abort(404)
-    return Response(response.get_data(), mimetype=response.mimetype,
-                    headers={"Cache-Control": "no-store"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import struct
@@ -35,6 +36,7 @@ def jpeg_with_gps(width: int = 640, height: int = 480) -> bytes:
     return out.getvalue()
 
 
+@functools.cache  # 20 MB of noise takes a second to make: once per test session
 def huge_png(megabytes: int = 20) -> bytes:
     """A real PNG of random pixels weighing about ``megabytes`` MB (noise does not compress)."""
     side = int((megabytes * 1024 * 1024 / 3) ** 0.5) + 8
