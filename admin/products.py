@@ -8,9 +8,11 @@ commit removes the images it wrote; replaced images are removed after the commit
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -102,7 +104,7 @@ def product_edit(product_id: int):
     return _edit(product, is_new=False)
 
 
-def _edit(product: Product, *, is_new: bool):
+def _edit(product: Product, *, is_new: bool) -> ResponseReturnValue:
     form = ProductForm(obj=None if request.method == "POST" else product)
     shelves = db.session.scalars(select(Shelf).order_by(Shelf.position, Shelf.id)).all()
     form.shelves.choices = [SelectChoice(s.id, s.name) for s in shelves]
@@ -148,7 +150,9 @@ def _check_images(form: ProductForm, errors: list[str]) -> dict[str, PreparedIma
     return prepared
 
 
-def _save(form, product, options, images, shelves, is_new):
+def _save(form: ProductForm, product: Product, options: OptionInput,
+          images: dict[str, PreparedImage], shelves: Sequence[Shelf], is_new: bool
+          ) -> ResponseReturnValue:
     written: list[str] = []
     replaced: list[str] = []
     try:
@@ -180,7 +184,9 @@ def _save(form, product, options, images, shelves, is_new):
     return redirect(url_for("admin.product_edit", product_id=product.id))
 
 
-def _apply(form, product, options, new_images, shelves, replaced) -> None:
+def _apply(form: ProductForm, product: Product, options: OptionInput,
+           new_images: dict[str, str], shelves: Sequence[Shelf], replaced: list[str]) -> None:
+    """Copy the checked form onto the product; old image names go to ``replaced``."""
     product.code = (form.code.data or "").strip() or product.code
     product.name = form.name.data.strip()
     product.price = form.price.data
@@ -199,7 +205,8 @@ def _apply(form, product, options, new_images, shelves, replaced) -> None:
                 replaced.append(old)
 
 
-def _render_form(form, product, options, is_new, errors=()):
+def _render_form(form: ProductForm, product: Product, options: OptionInput, is_new: bool,
+                 errors: Sequence[str] = ()) -> str:
     return render_template("admin/products/form.html", form=form, product=product,
                            options=options, is_new=is_new, errors=list(errors),
                            axis_slots=_axis_slots(options))

@@ -100,3 +100,15 @@ def test_preview_shows_the_page_as_a_docomo_handset_with_its_weight(admin_client
     assert "プレビューできるのはショップ（携帯サイト）のページだけです。" in refused
     refused = admin_client.get("/admin/preview?path=//evil.example/").get_data(as_text=True)
     assert "プレビューできるのはショップ" in refused
+
+
+def test_preview_measures_each_carrier_against_its_own_limit(admin_client, small_shop, db):
+    from admin.preview import HANDSETS
+    from carrier_compat import detect
+
+    db.commit()
+    for key in ("au", "softbank", "smartphone"):
+        page = admin_client.get(f"/admin/preview?path=/&carrier={key}").get_data(as_text=True)
+        limit = detect({"HTTP_USER_AGENT": HANDSETS[key][1]}).page_limit_bytes
+        assert f"/ 上限 {limit:,} バイト" in page, key
+        assert "カラフル星Tシャツ" in page, key  # the top page as that handset got it
