@@ -80,7 +80,6 @@ def seed_shop(app, *, stock: int = 10) -> Catalog:
 
 FORM = re.compile(r'<form[^>]*action="([^"]*)"[^>]*>(.*?)</form>', re.S)
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
-KSID = re.compile(r"ksid=([A-Za-z0-9_-]{43})")
 
 
 class Shopper:
