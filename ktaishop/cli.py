@@ -84,9 +84,8 @@ def create_admin(login: str, password: str) -> None:
 @click.command("expire-orders")
 @with_appcontext
 def expire_orders() -> None:
-    """Cancel 仮注文 whose confirmation link expired and release their stock."""
-    from models import expire_provisional_orders
+    """Cancel 仮注文 whose confirmation link expired; release stock, void card holds."""
+    from .jobs import expire_orders as run
 
-    count = expire_provisional_orders(db.session)
-    db.session.commit()
+    count = run(db.session)
     click.echo(f"期限切れの仮注文 {count} 件をキャンセルしました。")

@@ -16,7 +16,7 @@ from .catalog import Variant
 from .errors import DomainError
 from .mail import MailKind, queue_order_mail
 from .numbering import next_order_no
-from .orders import Order, OrderItem, Package
+from .orders import PAYMENT_DONE, PAYMENT_PENDING, Order, OrderItem, Package
 from .shop import ShopSettings
 from .statuses import OrderStatus, PaymentMethod
 
@@ -92,6 +92,8 @@ def place_order(
     session.add(order)
     order.events.append(_placed_event(order, guest))
     if guest and settings.guest_confirmation:
+        if order.payment is PaymentMethod.CARD:
+            order.hold_card_payment()  # captured only when the guest confirms
         token = secrets.token_urlsafe(32)  # 256 bits
         order.confirm_token_digest = token_digest(token)
         order.confirm_expires_at = ordered_at + timedelta(hours=settings.confirmation_hours)
@@ -124,7 +126,7 @@ def _new_order(details: CheckoutDetails, ordered_at: datetime) -> Order:
         delivery_date=details.delivery_date, delivery_time=details.delivery_time,
         wrapping=details.wrapping, note=details.note,
         payment_method=details.payment, payment_reference=details.payment_reference,
-        payment_status="決済完了" if details.payment is PaymentMethod.CARD else "未決済",
+        payment_status=PAYMENT_DONE if details.payment is PaymentMethod.CARD else PAYMENT_PENDING,
         paid_at=ordered_at if details.payment is PaymentMethod.CARD else None,
         checkout_token=details.checkout_token,
         package=Package(),
@@ -158,8 +160,12 @@ def find_by_confirm_token(session: Session, token: str) -> Order | None:
     )
 
 
-def expire_provisional_orders(session: Session, at: datetime | None = None) -> int:
-    """Cancel 仮注文 whose link has expired and release their stock; returns how many."""
+def expire_provisional_orders(session: Session, at: datetime | None = None) -> list[Order]:
+    """Cancel 仮注文 whose link has expired and release their stock; returns them.
+
+    A card authorised for such an order must be voided by the caller (the payment
+    gateway is not the rules' business); ``Order.card_awaiting_capture`` tells which.
+    """
     at = at or now()
     orders = session.scalars(
         select(Order)
@@ -168,4 +174,4 @@ def expire_provisional_orders(session: Session, at: datetime | None = None) -> i
     ).all()
     for order in orders:
         order.cancel(session, "system", "確認期限切れの仮注文を取消")
-    return len(orders)
+    return list(orders)

@@ -29,6 +29,11 @@ from .statuses import OrderStatus, PackageStatus, PaymentMethod
 
 S = OrderStatus
 
+# 決済状態 as the 詳細 screen shows it.
+PAYMENT_PENDING, PAYMENT_AUTHORISED, PAYMENT_DONE, PAYMENT_VOIDED = (
+    "未決済", "与信済", "決済完了", "与信取消"
+)
+
 
 class Order(Base):
     __tablename__ = "orders"
@@ -234,6 +239,24 @@ class Order(Base):
         fees = calculate_fees(settings, self.subtotal, self.payment, self.wrapping)
         self.cod_fee, self.shipping_fee = fees.cod_fee, fees.shipping_fee
         self.wrapping_fee, self.total = fees.wrapping_fee, fees.total
+
+    # -- card payment --------------------------------------------------------------------
+
+    @property
+    def card_awaiting_capture(self) -> bool:
+        """A guest's card was authorised at 注文する but not charged: it waits for the link."""
+        return self.payment is PaymentMethod.CARD and self.payment_status == PAYMENT_AUTHORISED
+
+    def hold_card_payment(self) -> None:
+        self.payment_status, self.paid_at = PAYMENT_AUTHORISED, None
+
+    def record_capture(self, actor: str) -> None:
+        self.payment_status, self.paid_at = PAYMENT_DONE, now()
+        self._log(actor, "クレジットカード決済を確定")
+
+    def record_void(self, actor: str) -> None:
+        self.payment_status = PAYMENT_VOIDED
+        self._log(actor, "クレジットカードの与信を取消")
 
     def update_memo(self, memo: str, actor: str) -> None:
         if memo != self.memo:

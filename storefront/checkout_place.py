@@ -149,7 +149,8 @@ def _place(st: dict[str, Any], token: str) -> Order:
     if placed.confirm_token is not None:
         ensure_guest_link_mail(order, confirm_url(placed.confirm_token))
     card = st.get("card")
-    if order.payment_method == PaymentMethod.CARD and card:
+    # A guest's card is only authorised now; it is charged when the link is confirmed.
+    if order.payment_method == PaymentMethod.CARD and card and not order.card_awaiting_capture:
         gateway().capture(card["reference"], order.total)
     db.session.commit()
     return order

@@ -18,6 +18,7 @@ from models.checkout import token_digest
 
 from . import bp
 from .common import redirect_to, render
+from .payment import PaymentDeclined, gateway
 
 MAX_TOKEN_LENGTH = 100
 
@@ -62,6 +63,13 @@ def confirm_order_post(token: str) -> Response | str:
         db.session.rollback()
         return render("confirm/expired.html", order=order)
     order.confirm(db.session, "ゲスト（確認URL）")
+    if order.card_awaiting_capture:
+        try:
+            gateway().capture(order.payment_reference, order.total)
+        except PaymentDeclined as declined:
+            db.session.rollback()
+            return render("confirm/invalid.html", message=declined.message)
+        order.record_capture("ゲスト（確認URL）")
     db.session.commit()
     session["done_order"] = order.id
     return redirect_to("storefront.checkout_done")
