@@ -11,7 +11,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .base import Base, now
 
-
 # Werkzeug's default (scrypt). The test suite lowers the cost: hashing is a third of a
 # second by design, and a thousand fixtures would spend minutes on it.
 PASSWORD_HASH_METHOD = "scrypt"
