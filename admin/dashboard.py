@@ -125,6 +125,3 @@ def dashboard():
         packages=_package_counts(), bars=bars, scale_max=scale_max,
         chart_total=sum(b.sales for b in bars), carriers=_carriers(chart_from),
     )
-
-
-from . import preview  # noqa: E402,F401  (registers the handset preview's routes)

@@ -11,4 +11,5 @@ MENU: tuple[tuple[str, str], ...] = (
     ("メール設定", "admin.mail_templates"),
     ("メール配信", "admin.newsletters"),
     ("設定", "admin.settings"),
+    ("携帯表示確認", "admin.preview"),  # beyond the manual: the storefront as each handset
 )
