@@ -46,7 +46,8 @@ class SlipFieldError(ValueError):
 
 
 def normalise(value: str) -> str:
-    return unicodedata.normalize("NFKC", value).strip()
+    """NFKC and trimmed; ASCII is already NFKC (the usual case: skip the work)."""
+    return (value if value.isascii() else unicodedata.normalize("NFKC", value)).strip()
 
 
 def clean_order_no(value: str) -> str:
