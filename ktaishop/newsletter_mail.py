@@ -26,7 +26,7 @@ from models import newsletter as rules
 from models.merge import render_merge, shop_merge_values
 from models.newsletter import Newsletter, NewsletterRecipient, NewsletterStatus, Personalised
 
-from .outbox import BUILDERS, Skip, send_now
+from .outbox import BUILDERS, PREFETCH, Skip, send_now
 
 STATUS_TTL = 1.0  # seconds a worker trusts its copy of a newsletter's status
 SAMPLE_NAME = "テスト 太郎"
@@ -119,7 +119,7 @@ def _newsletter(session: Session, newsletter_id: int, cache: dict[str, Any]) -> 
     return entry[0]
 
 
-def _images(newsletter: Newsletter, cache: dict[str, Any]) -> list[InlineImage]:
+def inline_images(newsletter: Newsletter, cache: dict[str, Any]) -> list[InlineImage]:
     key = f"images:{newsletter.id}"
     if key not in cache:
         cache[key] = [InlineImage(cid=i.cid, filename=i.filename, data=i.data,
@@ -127,32 +127,40 @@ def _images(newsletter: Newsletter, cache: dict[str, Any]) -> list[InlineImage]:
     return cache[key]
 
 
-def _skip_reason(session: Session, newsletter: Newsletter,
-                 recipient: NewsletterRecipient) -> Skip | None:
+def _member(session: Session, recipient: NewsletterRecipient,
+            cache: dict[str, Any]) -> Member | None:
+    if recipient.member_id is None:
+        return None
+    member = cache.get("members", {}).get(recipient.member_id)
+    return member or session.get(Member, recipient.member_id)
+
+
+def _skip_reason(session: Session, newsletter: Newsletter, recipient: NewsletterRecipient,
+                 cache: dict[str, Any]) -> Skip | None:
     if recipient.is_test:
         return None
     if newsletter.status == NewsletterStatus.PAUSED:
         return Skip(OutboxStatus.QUEUED, rules.PAUSED_UNTIL)
     if newsletter.status == NewsletterStatus.CANCELLED:
         return Skip(OutboxStatus.CANCELLED, reason="配信を中止しました。")
-    member = session.get(Member, recipient.member_id) if recipient.member_id else None
-    if not rules.may_receive(member):
+    if not rules.may_receive(_member(session, recipient, cache)):
         return Skip(OutboxStatus.CANCELLED, reason="配信停止または無効なアドレスのため送りません。")
     return None
 
 
 def build(session: Session, message: OutboxMessage, cache: dict[str, Any]) -> EmailMessage | Skip:
     """The newsletter mail for one outbox row (text or デコメール), or why not now."""
-    recipient = session.scalar(select(NewsletterRecipient)
-                               .where(NewsletterRecipient.outbox_id == message.id))
+    recipient = cache.get("recipients", {}).get(message.id) or session.scalar(
+        select(NewsletterRecipient).where(NewsletterRecipient.outbox_id == message.id))
     if recipient is None:
         return Skip(OutboxStatus.FAILED, reason="メルマガが見つかりません。")
     newsletter = _newsletter(session, recipient.newsletter_id, cache)
-    if skip := _skip_reason(session, newsletter, recipient):
+    if skip := _skip_reason(session, newsletter, recipient, cache):
         return skip
     url = unsubscribe_url(recipient.member_id or 0)
     if newsletter.is_deco:
-        name = SAMPLE_NAME if recipient.is_test else _member_name(session, recipient)
+        member = _member(session, recipient, cache)
+        name = SAMPLE_NAME if recipient.is_test else (member.name if member else "")
         mail = _deco(newsletter, message, merge_values(session, name, url), cache)
     else:
         mail = build_text_mail(to=message.mail_to, mail_from=message.mail_from,
@@ -163,11 +171,6 @@ def build(session: Session, message: OutboxMessage, cache: dict[str, Any]) -> Em
     return mail
 
 
-def _member_name(session: Session, recipient: NewsletterRecipient) -> str:
-    member = session.get(Member, recipient.member_id) if recipient.member_id else None
-    return member.name if member else ""
-
-
 def _deco(newsletter: Newsletter, message: OutboxMessage, values: dict[str, str],
           cache: dict[str, Any]) -> EmailMessage:
     """Build the デコメール; images downscaled for a carrier are kept for the next one."""
@@ -175,7 +178,7 @@ def _deco(newsletter: Newsletter, message: OutboxMessage, values: dict[str, str]
 
     carrier = carrier_for_address(message.mail_to)
     key = f"fitted:{newsletter.id}:{carrier}"
-    images = cache.get(key) or _images(newsletter, cache)
+    images = cache.get(key) or inline_images(newsletter, cache)
     mail = build_deco_mail(to=message.mail_to, mail_from=message.mail_from,
                            subject=message.subject, html=personal_html(newsletter, values),
                            text=message.body, images=images)
@@ -191,7 +194,20 @@ def fitted_images(mail: EmailMessage, given: list[InlineImage]) -> list[InlineIm
     return [InlineImage(i.cid, i.filename, sent.get(i.cid, i.data), i.mimetype) for i in given]
 
 
+def prefetch(session: Session, messages: list[OutboxMessage], cache: dict[str, Any]) -> None:
+    """Recipients and their members for a batch in one query (members fresh from the db)."""
+    rows = session.execute(
+        select(NewsletterRecipient, Member)
+        .outerjoin(Member, Member.id == NewsletterRecipient.member_id)
+        .where(NewsletterRecipient.outbox_id.in_([m.id for m in messages]))
+        .execution_options(populate_existing=True)).all()
+    cache["recipients"] = {recipient.outbox_id: recipient for recipient, _ in rows}
+    # Held here: the session's identity map is weak and would forget them.
+    cache["members"] = {member.id: member for _, member in rows if member is not None}
+
+
 BUILDERS[MailKind.NEWSLETTER] = build
+PREFETCH[MailKind.NEWSLETTER] = prefetch
 
 
 # -- the worker's housekeeping ----------------------------------------------------------

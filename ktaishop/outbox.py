@@ -22,7 +22,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import select, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.orm import Session
 
 from carrier_compat.errors import CarrierCompatError
@@ -52,6 +52,8 @@ class Skip:
 # (session, row, cache) -> the mail, or Skip.
 Builder = Callable[[Session, OutboxMessage, dict[str, Any]], "EmailMessage | Skip"]
 BUILDERS: dict[str, Builder] = {}
+# Loads what a kind's builder needs for a whole batch at once: (session, rows, cache).
+PREFETCH: dict[str, Callable[[Session, list[OutboxMessage], dict[str, Any]], None]] = {}
 
 
 @dataclass
@@ -210,6 +212,26 @@ def release(session: Session, ids: list[int]) -> None:
     session.commit()
 
 
+def _load_batch(session: Session, ids: list[int],
+                options: SendOptions) -> dict[int, OutboxMessage]:
+    """The claimed rows in one query, plus what their builders need (one query per kind).
+
+    Prefetched rows are fresh as of the batch start: a member who unsubscribes while
+    the batch is being sent may still get this one mail.
+    """
+    messages = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                               .execution_options(populate_existing=True)).all()
+    kinds: dict[str, list[OutboxMessage]] = {}
+    for message in messages:
+        kinds.setdefault(message.kind, []).append(message)
+    if MailKind.NEWSLETTER in kinds and MailKind.NEWSLETTER not in PREFETCH:
+        from . import newsletter_mail  # noqa: F401 (registers the newsletter builder)
+    for kind, group in kinds.items():
+        if kind in PREFETCH:
+            PREFETCH[kind](session, group, options.cache)
+    return {message.id: message for message in messages}
+
+
 def send_claimed(session: Session, ids: list[int], lease_until: datetime,
                  transport: Transport, options: SendOptions,
                  pace: Callable[[], bool] | None = None) -> int:
@@ -219,11 +241,12 @@ def send_claimed(session: Session, ids: list[int], lease_until: datetime,
     to run out - another worker may claim the rows after that.
     """
     sent = 0
+    messages = _load_batch(session, ids, options)
     for index, message_id in enumerate(ids):
         if (pace is not None and not pace()) or now() >= lease_until - timedelta(seconds=2):
             release(session, ids[index:])
             break
-        message = session.get(OutboxMessage, message_id)
+        message = messages.get(message_id)
         if message is None or message.status != OutboxStatus.SENDING:
             continue
         error = deliver(session, message, transport, options)
@@ -233,6 +256,41 @@ def send_claimed(session: Session, ids: list[int], lease_until: datetime,
             log.warning("outbox %s (%s): %s", message.id, message.mail_to, error)
         session.commit()
     return sent
+
+
+@contextmanager
+def sending_session(engine: Engine) -> Iterator[Session]:
+    """A session that keeps one connection for a whole sending run.
+
+    A pooled session checks its connection out (and pings it) at every commit; a
+    sender commits once per message, so it holds its own instead. Its commits also
+    skip waiting for the disk flush (PostgreSQL ``synchronous_commit=off``, SQLite WAL
+    ``synchronous=NORMAL``): a killed worker still loses nothing - the database has
+    every commit - and only a crash of the database machine itself could forget the
+    last few "sent" marks, so those mails would go twice; none would be lost.
+    """
+    connection = engine.connect()
+    _relax_durability(connection, True)
+    session = Session(bind=connection, expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        try:
+            _relax_durability(connection, False)  # the pool hands it to others next
+        finally:
+            connection.close()
+
+
+def _relax_durability(connection: Connection, relax: bool) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET synchronous_commit TO off" if relax
+                                   else "RESET synchronous_commit")
+        connection.commit()
+    elif connection.dialect.name == "sqlite":
+        # Not through SQLAlchemy: its BEGIN IMMEDIATE would make SQLite refuse the pragma.
+        raw = connection.connection.driver_connection
+        raw.execute("PRAGMA synchronous=NORMAL" if relax else "PRAGMA synchronous=FULL")
 
 
 @contextmanager
@@ -249,25 +307,29 @@ def deliver_due(app: Flask, limit: int | None = None,
                 options: SendOptions | None = None) -> int:
     """Send everything due now (at most ``limit`` rows) in this thread; returns sent count.
 
-    For tests and one-off runs; the worker loop is ``ktaishop.worker``.
+    For tests and one-off runs; the worker loop is ``ktaishop.worker``. Called inside
+    the app's context, it first commits the caller's ``db.session`` - so mail just
+    queued there goes too, and no open transaction (a write lock on SQLite) stalls it;
+    afterwards the caller's objects are expired so they show the new states.
     """
     from .worker import tick
 
     options = options or SendOptions()
     with _app_context(app):
+        db.session.commit()
         transport = transport_from_url(app.config["MAIL_URL"])
-        session = db.new_session()
         total = 0
         try:
-            while limit is None or total < limit:
-                batch = options.batch if limit is None else min(options.batch, limit - total)
-                tick(session)
-                ids, lease_until = claim(session, batch=batch,
-                                         lease_seconds=options.lease_seconds)
-                if not ids:
-                    break
-                total += send_claimed(session, ids, lease_until, transport, options)
+            with sending_session(db.engine) as session:
+                while limit is None or total < limit:
+                    batch = options.batch if limit is None else min(options.batch, limit - total)
+                    tick(session)
+                    ids, lease_until = claim(session, batch=batch,
+                                             lease_seconds=options.lease_seconds)
+                    if not ids:
+                        break
+                    total += send_claimed(session, ids, lease_until, transport, options)
         finally:
             transport.close()
-            session.close()
+        db.session.expire_all()  # the caller's objects now read what was sent
         return total

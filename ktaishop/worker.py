@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from .extensions import db
 from .mailer import transport_from_url
-from .outbox import SendOptions, claim, send_claimed
+from .outbox import SendOptions, claim, send_claimed, sending_session
 
 log = logging.getLogger("ktaishop.worker")
 
@@ -81,42 +81,50 @@ def run(app: Flask, config: WorkerConfig, stop: threading.Event) -> int:
     sent = 0
     with app.app_context():
         transport = transport_from_url(app.config["MAIL_URL"])
-        session = db.new_session()
         try:
             while not stop.is_set():
-                sent_now = _one_pass(session, transport, options, limiter, stop)
-                sent += sent_now
-                if sent_now == 0 and not _had_work(options):
-                    transport.close()  # don't hold an idle connection open
-                    stop.wait(config.idle_seconds)
+                try:
+                    with sending_session(db.engine) as session:
+                        sent += _send_until_error(session, transport, config, options,
+                                                  limiter, stop)
+                except Exception:  # the database is unreachable: wait, then reconnect
+                    log.exception("no database connection; retrying shortly")
+                    stop.wait(2.0)
         finally:
             transport.close()
-            session.close()
+    return sent
+
+
+def _send_until_error(session: Session, transport, config: WorkerConfig,
+                      options: SendOptions, limiter: RateLimiter,
+                      stop: threading.Event) -> int:
+    """Passes over one database connection; returns (for a fresh one) after an error."""
+    sent = 0
+    while not stop.is_set():
+        try:
+            sent_now = _one_pass(session, transport, options, limiter, stop)
+        except Exception:
+            # A lost database connection must not end the worker; rows stay leased.
+            log.exception("sending pass failed; retrying shortly")
+            options.cache.clear()
+            stop.wait(2.0)
+            return sent
+        sent += sent_now
+        if sent_now == 0 and not options.cache.get("_claimed"):
+            transport.close()  # don't hold an idle SMTP connection open
+            stop.wait(config.idle_seconds)
     return sent
 
 
 def _one_pass(session: Session, transport, options: SendOptions, limiter: RateLimiter,
               stop: threading.Event) -> int:
-    try:
-        tick(session)
-        ids, lease_until = claim(session, batch=options.batch,
-                                 lease_seconds=options.lease_seconds)
-        options.cache["_claimed"] = len(ids)
-        if not ids:
-            return 0
-        return send_claimed(session, ids, lease_until, transport, options,
-                            pace=lambda: limiter.wait(stop))
-    except Exception:
-        # A lost database connection must not end the worker; rows stay leased.
-        log.exception("sending pass failed; retrying shortly")
-        session.rollback()
-        options.cache.clear()
-        stop.wait(2.0)
+    tick(session)
+    ids, lease_until = claim(session, batch=options.batch, lease_seconds=options.lease_seconds)
+    options.cache["_claimed"] = len(ids)
+    if not ids:
         return 0
-
-
-def _had_work(options: SendOptions) -> bool:
-    return bool(options.cache.get("_claimed"))
+    return send_claimed(session, ids, lease_until, transport, options,
+                        pace=lambda: limiter.wait(stop))
 
 
 _thread_lock = threading.Lock()

@@ -77,3 +77,16 @@ def smtp_server() -> Iterator[MailServer]:
     controller.start()
     yield server
     controller.stop()
+
+
+@pytest.fixture
+def db(app):
+    """The app's scoped session (not one Session object) inside an app context.
+
+    ``admin_user`` pushes and pops an app context of its own, which removes the
+    thread's session; a test holding that removed Session would then run beside the
+    requests' new one and, on SQLite, wait on its lock. The scoped session always
+    means the current one - the same the views use.
+    """
+    with app.app_context():
+        yield app.extensions["ktaishop.db"].sessions
