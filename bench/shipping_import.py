@@ -109,6 +109,8 @@ def main() -> None:
         took, counts = import_file(data)
         shipped = db.session.scalar(select(func.count()).select_from(Package)
                                     .where(Package.status == PackageStatus.SHIPPED))
+        db.session.close()
+        db.engine.dispose()
     print(f"rows: {args.rows}  file: {len(data) / 1024 / 1024:.1f} MB  database: "
           f"{url.split(':', 1)[0]}")
     print(f"baseline executemany: {base:6.2f} s")
