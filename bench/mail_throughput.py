@@ -1,0 +1,242 @@
+"""Mail throughput: a 10,000-member newsletter through ``ktaishop worker`` on PostgreSQL.
+
+Compares, against the same local SMTP sink in the same run:
+  raw       smtplib sending one prebuilt message 10,000 times over one connection
+  1 worker  ``ktaishop worker`` sending the newsletter (build per carrier, claim, commit)
+  2 workers two worker processes sharing the queue (FOR UPDATE SKIP LOCKED)
+Targets: one worker >= 0.5x raw; two workers >= 1.8x one.
+
+The sink is a minimal SMTP responder in two processes sharing the port (SO_REUSEPORT),
+so it is not what limits the figures. Needs PostgreSQL: KTAISHOP_BENCH_DATABASE_URL or
+KTAISHOP_TEST_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test);
+a fresh database is created next to it and dropped afterwards.
+
+    .venv/bin/python bench/mail_throughput.py [--recipients 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import smtplib
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+# -- the sink ---------------------------------------------------------------------------
+
+async def _session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                   counter) -> None:
+    writer.write(b"220 sink ESMTP\r\n")
+    while line := await reader.readline():
+        verb = line[:4].upper()
+        if verb == b"DATA":
+            writer.write(b"354 go ahead\r\n")
+            await reader.readuntil(b"\r\n.\r\n")
+            with counter.get_lock():
+                counter.value += 1
+            writer.write(b"250 OK\r\n")
+        elif verb == b"QUIT":
+            writer.write(b"221 bye\r\n")
+            break
+        elif verb == b"EHLO":
+            writer.write(b"250-sink\r\n250 8BITMIME\r\n")
+        else:
+            writer.write(b"250 OK\r\n")
+        await writer.drain()
+    writer.close()
+
+
+def _serve(port: int, counter) -> None:
+    async def main() -> None:
+        server = await asyncio.start_server(lambda r, w: _session(r, w, counter), "127.0.0.1",
+                                            port, reuse_port=True, limit=1 << 20)
+        await server.serve_forever()
+
+    asyncio.run(main())
+
+
+def start_sink(processes: int = 2):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    counter = multiprocessing.Value("q", 0)
+    sinks = [multiprocessing.Process(target=_serve, args=(port, counter), daemon=True)
+             for _ in range(processes)]
+    for sink in sinks:
+        sink.start()
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return port, counter, sinks
+
+
+# -- the three runs ---------------------------------------------------------------------
+
+def raw_rate(port: int, count: int) -> float:
+    from carrier_compat.mail import build_text_mail, smtp_bytes, smtp_envelope
+
+    mail = build_text_mail(to="member@docomo.ne.jp", mail_from="shop@example.jp",
+                           subject="セールのお知らせ", body="会員様\nセールです。\n" * 5)
+    sender, rcpts = smtp_envelope(mail)
+    data = smtp_bytes(mail)
+    client = smtplib.SMTP("127.0.0.1", port)
+    start = time.perf_counter()
+    for _ in range(count):
+        client.sendmail(sender, rcpts, data)
+    elapsed = time.perf_counter() - start
+    client.quit()
+    return count / elapsed
+
+
+def prepare(url: str, count: int) -> None:
+    """Fresh tables and ``count`` subscribed members spread over the carriers."""
+    from tests.conftest import empty_tables
+
+    engine = create_engine(url)
+    empty_tables(engine)
+    domains = ("docomo.ne.jp", "ezweb.ne.jp", "softbank.ne.jp", "example.com")
+    carriers = ("docomo", "au", "softbank", "pc")
+    with engine.begin() as conn:
+        conn.execute(insert(_member_table()), [
+            dict(email=f"m{i:06d}@{domains[i % 4]}", name=f"会員{i}", carrier=carriers[i % 4],
+                 kana="", tel="", zip_code="", address="", newsletter=True, status="active",
+                 bounced=False, password_hash="")
+            for i in range(count)])
+    engine.dispose()
+
+
+def _member_table():
+    from models import Member
+
+    return Member.__table__
+
+
+def queue_newsletter(app) -> int:
+    from ktaishop import newsletter_mail
+    from ktaishop.extensions import db
+    from models import Newsletter
+
+    with app.app_context():
+        newsletter = Newsletter(kind="text", subject="{{member_name}}様 セールのお知らせ",
+                                mail_from="shop@example.jp",
+                                body_text="{{member_name}}様\nセールです。\n" * 5)
+        db.session.add(newsletter)
+        db.session.commit()
+        count = newsletter_mail.start(db.session, newsletter)
+        db.session.commit()
+        return count
+
+
+def workers_rate(app, url: str, port: int, workers: int, count: int, instance: Path) -> float:
+    env = dict(os.environ, KTAISHOP_DATABASE_URL=url,
+               KTAISHOP_MAIL_URL=f"smtp://127.0.0.1:{port}",
+               KTAISHOP_SECRET_KEY="bench", KTAISHOP_MAIL_RATE="0",
+               KTAISHOP_INSTANCE_PATH=str(instance), KTAISHOP_SEND_MAIL_IN_PROCESS="0")
+    command = [str(Path(sys.executable).parent / "ktaishop"), "worker", "--batch", "100",
+               "--idle", "0.05"]
+    procs = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+             for _ in range(workers)]
+    time.sleep(3.0)  # let them start and sit idle, polling
+    try:
+        queue_newsletter(app)
+        start = time.perf_counter()
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            while conn.execute(select(func.count()).select_from(text("outbox"))
+                               .where(text("status = 'sent'"))).scalar() < count:
+                conn.rollback()
+                time.sleep(0.05)
+        elapsed = time.perf_counter() - start
+        engine.dispose()
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(10)
+    return count / elapsed
+
+
+def _database(base_url: str) -> tuple[str, str]:
+    base = make_url(base_url)
+    name = f"ktaishop_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False), name
+
+
+def _drop(base_url: str, name: str) -> None:
+    admin = create_engine(make_url(base_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipients", type=int, default=10_000)
+    count = parser.parse_args().recipients
+    base_url = (os.environ.get("KTAISHOP_BENCH_DATABASE_URL")
+                or os.environ.get("KTAISHOP_TEST_DATABASE_URL") or DEFAULT_URL)
+    try:
+        url, name = _database(base_url)
+    except Exception as error:  # no PostgreSQL here: say so, don't fail `make bench`
+        print(f"mail_throughput: skipped, PostgreSQL not reachable ({error.__class__.__name__})")
+        return 0
+    port, counter, sinks = start_sink()
+    try:
+        return _run(url, port, counter, count)
+    finally:
+        for sink in sinks:
+            sink.terminate()
+        _drop(base_url, name)
+
+
+def _run(url: str, port: int, counter, count: int) -> int:
+    from ktaishop import create_app
+    from ktaishop.migrate import upgrade
+
+    upgrade(url)
+    with tempfile.TemporaryDirectory() as instance:
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench",
+                          "MAIL_URL": "file:///dev/null"})
+        raw = raw_rate(port, count)
+        prepare(url, count)
+        one = workers_rate(app, url, port, 1, count, Path(instance))
+        prepare(url, count)
+        two = workers_rate(app, url, port, 2, count, Path(instance))
+        with app.app_context():
+            from ktaishop.extensions import db
+
+            db.engine.dispose()
+    print(f"mail_throughput: {count:,} recipients, PostgreSQL, {os.cpu_count()} CPUs, "
+          f"sink received {counter.value:,} messages")
+    print(f"  raw smtplib, one prebuilt message: {raw:8.0f} msg/s")
+    print(f"  ktaishop worker x1:                {one:8.0f} msg/s  "
+          f"({one / raw:.2f}x raw, target >= 0.5)")
+    print(f"  ktaishop worker x2:                {two:8.0f} msg/s  ({two / one:.2f}x one worker, "
+          "target >= 1.8)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
