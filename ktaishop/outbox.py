@@ -154,24 +154,29 @@ def mark_bounced(session: Session, address: str) -> None:
     session.execute(update(Member).where(Member.email == address).values(bounced=True))
 
 
-def send_now(session: Session, message: OutboxMessage) -> str | None:
+def send_now(session: Session, message: OutboxMessage,
+             transport: Transport | None = None) -> str | None:
     """Deliver one outbox row now through ``MAIL_URL``; the caller commits.
 
     On success the row is ``sent`` and, when it has an order, a MailLog row is added
     (メール送信履歴). On failure the row is ``failed`` with the reason and the Japanese
     error text is returned. While this runs the row is ``sending`` (and, once flushed,
-    locked by this transaction), so no worker sends it as well.
+    locked by this transaction), so no worker sends it as well. Pass a ``transport``
+    (``mailer.transport_from_url``; the caller closes it) to send many over one
+    connection.
     """
     session.add(message)
     message.status = OutboxStatus.SENDING
     message.attempts = (message.attempts or 0) + 1
     message.next_attempt_at = now() + timedelta(minutes=10)
     session.flush()
-    transport = transport_from_url(current_app.config["MAIL_URL"])
+    own = transport is None
+    transport = transport or transport_from_url(current_app.config["MAIL_URL"])
     try:
         error = deliver(session, message, transport, SendOptions())
     finally:
-        transport.close()
+        if own:
+            transport.close()
     if error is not None and message.status == OutboxStatus.QUEUED:
         _mark_failed(message, error)  # the shop owner is waiting: report, don't retry
     session.flush()
