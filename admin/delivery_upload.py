@@ -92,9 +92,21 @@ def delivery_upload():
     if data is None:
         flash(error or "", "error")
         return redirect(url_for("admin.delivery"))
-    plan = plan_import(db.session, data)
-    db.session.rollback()  # judged only: release what the reads took
+    _end_request_transaction()
+    session = db.new_session()
+    try:
+        plan = plan_import(session, data)
+        session.expunge_all()  # the page reads the orders as judged, without the session
+    finally:
+        session.rollback()  # judged only: nothing to keep
+        session.close()
     return _preview(plan, data, request.files["file"].filename or "")
+
+
+def _end_request_transaction() -> None:
+    """The import reads and writes in a session of its own; on SQLite the request's
+    transaction (the login lookup) holds the write lock that session needs."""
+    db.session.commit()  # nothing is pending; a commit keeps the logged-in admin loaded
 
 
 def _preview(plan: ImportPlan, data: bytes, filename: str, changed: bool = False):
@@ -126,12 +138,13 @@ def delivery_upload_confirm():
 
 def _apply(data: bytes, token: str, fingerprint: str):
     """Re-judge the file under row locks and apply it, in a session of its own."""
-    who = actor()  # read before the rollback below expires the logged-in admin
-    db.session.rollback()  # SQLite: the request's read transaction holds the write lock
+    who = actor()
+    _end_request_transaction()
     session = db.new_session()
     try:
         plan = plan_import(session, data, lock=True)
         if not plan.ok or plan.fingerprint() != fingerprint:
+            session.expunge_all()  # keep what was read for the page, then let go
             session.rollback()
             discard_upload(token)
             return _preview(plan, data, "", changed=plan.ok)

@@ -204,3 +204,26 @@ def test_sample_download(shop):
     lines = response.data.decode("cp932").split("\r\n")
     assert lines[0] == "order_no,delivery_no,delivery_date,shop_code,shop_name,shop_tel,shop_memo"
     assert lines[1].startswith("20081021_0000000001,") and lines[2] == ""
+
+
+def test_an_order_cancelled_between_preview_and_confirm_applies_nothing(shop, db):
+    first, second = waiting_instructed(db)[:2]
+    preview = upload(shop, sample_file([f"{first.order_no},1,,,,,",
+                                        f"{second.order_no},2,,,,,"])).get_data(as_text=True)
+    second.cancel(db, "another admin")
+    db.commit()
+    before = snapshot(db)
+    response = confirm(shop, preview)
+    text = html.unescape(response.get_data(as_text=True))
+    assert "3行目: 注文番号 " + second.order_no + ": キャンセルされた注文です" in text
+    assert snapshot(db) == before  # the first row was not applied either
+
+
+def test_a_slip_changed_between_preview_and_confirm_asks_again(shop, db):
+    order = waiting_instructed(db)[0]
+    preview = upload(shop, sample_file([f"{order.order_no},1,,,,,"])).get_data(as_text=True)
+    confirm(shop, upload(shop, sample_file([f"{order.order_no},9,,,,,"])).get_data(as_text=True))
+    text = html.unescape(confirm(shop, preview).get_data(as_text=True))
+    assert "確認画面を表示した後に注文が変更されたため、登録していません" in text
+    db.expire_all()
+    assert order.package.delivery_no == "9"
