@@ -21,11 +21,9 @@ from . import bp
 from .csv_io import CP932, ENCODINGS, content_disposition, csv_chunks
 from .delivery_forms import NoticeForm, ShipmentForm, UploadForm
 from .order_search import PAGE_SIZE, PAYMENT_CHOICES, STATUS_CHOICES, OrderSearch, page_count
-from .shipping_import import SAMPLE_COLUMNS
+from .shipping_import import SAMPLE_COLUMNS, SAMPLE_ROW
 
 PACKAGE_CHOICES = tuple(PackageStatus)
-SAMPLE_ROW = ("20081021_0000000001", "1234-5678-9012", "2008-10-21 14:28:00", "10",
-              "勝どき配送センター", "03-0000-0000", "備考")
 
 
 def actor() -> str:

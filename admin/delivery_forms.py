@@ -48,7 +48,8 @@ class ShipmentForm(FlaskForm):
     """出荷結果 for one order (P21): 伝票番号 and the optional slip fields of P19."""
 
     delivery_no = StringField("伝票番号", validators=[_slip_field("delivery_no")])
-    delivery_date = StringField("配送日", validators=[Length(max=30), _date_field])
+    delivery_date = StringField("配送日", validators=[
+        Length(max=30, message="配送日が長すぎます。"), _date_field])
     shop_code = StringField("配送業者コード", validators=[_slip_field("shop_code")])
     shop_name = StringField("配送着店名", validators=[_slip_field("shop_name")])
     shop_tel = StringField("配送着店電話番号", validators=[_slip_field("shop_tel")])

@@ -37,6 +37,9 @@ MAX_BYTES = 10 * 1024 * 1024
 REQUIRED = ("order_no", "delivery_no")
 SAMPLE_COLUMNS = ("order_no", "delivery_no", "delivery_date", "shop_code", "shop_name",
                   "shop_tel", "shop_memo")
+# The example row of the 出荷結果サンプル (P19: "delete it before entering yours").
+SAMPLE_ROW = ("20081021_0000000001", "1234-5678-9012", "2008-10-21 14:28:00", "10",
+              "勝どき配送センター", "03-0000-0000", "備考")
 # The order CSV's second column (admin.order_csv.COLUMNS); the sample never has it.
 ORDER_CSV_MARKER = "order_datetime"
 _CHUNK = 500  # order numbers per SELECT: well under every database's parameter limit
@@ -216,6 +219,10 @@ def _load_orders(session: Session, order_nos: Iterable[str], lock: bool) -> dict
 def _judge(plan: ImportPlan, row: _Parsed, order: Order | None) -> None:
     """Place ``row`` in the plan: to ship, to update, unchanged, or an error."""
     if order is None:
+        if (row.order_no, row.values.get("delivery_no")) == SAMPLE_ROW[:2]:
+            plan.errors.append(CsvError(row.line_no, "出荷結果サンプルの入力例の行です。"
+                                                     "この行を削除してから登録してください。"))
+            return
         plan.errors.append(CsvError(row.line_no, f"注文番号 {row.order_no} の注文はありません。"))
         return
     refusal = _refusal(order)

@@ -108,6 +108,9 @@ def _bad_files(db) -> list[tuple[str, bytes, str]]:
     return [
         ("unknown order", sample_file([good, "20990101_0000099999,1,,,,,"]),
          "3行目: 注文番号 20990101_0000099999 の注文はありません"),
+        ("sample's example row left in", sample_file([
+            "20081021_0000000001,1234-5678-9012,2008-10-21 14:28:00,10,勝どき配送センター,"
+            "03-0000-0000,備考", good]), "2行目: 出荷結果サンプルの入力例の行です"),
         ("cancelled", sample_file([good, f"{cancelled.order_no},1,,,,,"]),
          "3行目: 注文番号 " + cancelled.order_no + ": キャンセルされた注文です"),
         ("provisional", sample_file([good, f"{provisional.order_no},1,,,,,"]), "仮注文のため"),
