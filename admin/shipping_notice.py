@@ -20,9 +20,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from ktaishop.mailer import Transport, transport_from_url
 from ktaishop.outbox import send_now
 from models import MailKind, MailTemplate, Order, OrderStatus, Package, PackageStatus
 from models.mail import queue_order_mail
@@ -76,17 +78,22 @@ def send_notices(session: Session, actor: str, *, after_id: int = 0,
     ids = session.scalars(_shipped(after_id).order_by(Order.id).limit(limit)).all()
     session.rollback()
     batch = NoticeBatch(last_id=after_id)
-    for order_id in ids:
-        outcome = notify_order(session, order_id, actor)
-        if outcome is not None:
-            (batch.sent if outcome.error is None else batch.failed).append(outcome)
-        batch.last_id = order_id
+    transport = transport_from_url(current_app.config["MAIL_URL"])  # one connection
+    try:
+        for order_id in ids:
+            outcome = notify_order(session, order_id, actor, transport)
+            if outcome is not None:
+                (batch.sent if outcome.error is None else batch.failed).append(outcome)
+            batch.last_id = order_id
+    finally:
+        transport.close()
     batch.remaining = count_shipped(session, batch.last_id)
     session.rollback()
     return batch
 
 
-def notify_order(session: Session, order_id: int, actor: str) -> NoticeOutcome | None:
+def notify_order(session: Session, order_id: int, actor: str,
+                 transport: Transport | None = None) -> NoticeOutcome | None:
     """Send one order's 出荷通知 and commit; None when another sender already has it."""
     claimed = session.execute(
         update(Package)
@@ -110,7 +117,7 @@ def notify_order(session: Session, order_id: int, actor: str) -> NoticeOutcome |
         session.rollback()
         return NoticeOutcome(order.id, order.order_no, order.purchaser_email,
                              "出荷通知のメールテンプレートがありません。")
-    error = send_now(session, message)
+    error = send_now(session, message, transport)
     if error is None:
         order.mark_shipping_notified(actor)
     outcome = NoticeOutcome(order.id, order.order_no, order.purchaser_email, error)
