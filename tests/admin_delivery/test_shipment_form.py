@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 from models import OrderStatus, PackageStatus
 from tests.conftest import csrf_token_from
@@ -101,3 +102,19 @@ def test_list_search_and_package_filter(shop, db):
     first = waiting_instructed(db)[0]
     found = shop.get(f"/admin/delivery?keyword={first.order_no}").get_data(as_text=True)
     assert "検索結果 1件" in found
+
+
+def test_paging_keeps_the_search(shop, db):
+    from ktaishop.demo import grow
+
+    grow(db, members=0, orders=200, echo=lambda _text: None)
+    db.commit()
+    first = shop.get("/admin/delivery?package=waiting").get_data(as_text=True)
+    total = int(first.split("検索結果 ")[1].split("件")[0])
+    assert total > 50
+    assert 'href="?page=2&amp;package=waiting"' in first
+    second = shop.get("/admin/delivery?package=waiting&page=2").get_data(as_text=True)
+    numbers = lambda page: set(re.findall(r'data-order-no="([^"]+)"', page))  # noqa: E731
+    assert len(numbers(first)) == 50
+    assert numbers(first).isdisjoint(numbers(second))
+    assert "出荷通知済</td>" not in second
