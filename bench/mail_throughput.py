@@ -146,7 +146,9 @@ def queue_newsletter(app) -> int:
 
 
 def workers_rate(app, url: str, port: int, workers: int, count: int, instance: Path) -> float:
-    env = dict(os.environ, KTAISHOP_DATABASE_URL=url,
+    repo = str(Path(__file__).resolve().parent.parent)
+    path = os.pathsep.join(p for p in (repo, os.environ.get("PYTHONPATH", "")) if p)
+    env = dict(os.environ, PYTHONPATH=path, KTAISHOP_DATABASE_URL=url,
                KTAISHOP_MAIL_URL=f"smtp://127.0.0.1:{port}",
                KTAISHOP_SECRET_KEY="bench", KTAISHOP_MAIL_RATE="0",
                KTAISHOP_INSTANCE_PATH=str(instance), KTAISHOP_SEND_MAIL_IN_PROCESS="0")

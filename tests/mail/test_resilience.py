@@ -25,22 +25,28 @@ from models import newsletter as rules
 SUBSCRIBERS = 2000
 UNSUBSCRIBED = 100
 KILLS = 4
+REPO = Path(__file__).resolve().parents[2]
 
 
 def start_worker(database_url: str, mail_url: str, instance: Path) -> subprocess.Popen:
-    env = dict(os.environ, KTAISHOP_DATABASE_URL=database_url, KTAISHOP_MAIL_URL=mail_url,
+    # The worker imports this checkout, whatever the venv's install points at.
+    path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
+    env = dict(os.environ, PYTHONPATH=path, KTAISHOP_DATABASE_URL=database_url,
+               KTAISHOP_MAIL_URL=mail_url,
                KTAISHOP_SECRET_KEY="test-secret", KTAISHOP_MAIL_RATE="0",
                KTAISHOP_INSTANCE_PATH=str(instance), KTAISHOP_SEND_MAIL_IN_PROCESS="0")
     command = [str(Path(sys.executable).parent / "ktaishop"), "worker", "--lease", "3",
                "--retry-base", "0.2", "--batch", "20", "--idle", "0.1"]
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    with open(instance / "worker.log", "ab") as log:  # read when a wait times out
+        return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
 
 
-def wait_until(condition, timeout: float, what: str) -> None:
+def wait_until(condition, timeout: float, what: str, log: Path) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        if time.monotonic() > deadline:
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise AssertionError(f"timed out waiting for {what}; worker log:\n{tail}")
         time.sleep(0.05)
 
 
@@ -56,19 +62,20 @@ def test_killed_worker_and_dropped_connections_lose_and_double_nothing(
     assert newsletter_mail.start(db, newsletter) == SUBSCRIBERS
     db.commit()
     smtp_server.drop_every = 97
+    log = tmp_path / "worker.log"
 
     worker = start_worker(database_url, smtp_server.url, tmp_path)
     try:
         for kill in range(1, KILLS + 1):
-            wait_until(lambda k=kill: len(smtp_server.messages) >= k * 300, 20, "progress")
+            wait_until(lambda k=kill: len(smtp_server.messages) >= k * 300, 20, "progress", log)
             worker.send_signal(signal.SIGKILL)
             worker.wait(5)
             worker = start_worker(database_url, smtp_server.url, tmp_path)
         everyone = range(UNSUBSCRIBED, SUBSCRIBERS + UNSUBSCRIBED)
         subscribers = {f"m{i:05d}@example.com" for i in everyone}
         wait_until(lambda: subscribers <= {m.rcpt_tos[0] for m in smtp_server.messages},
-                   30, "every subscriber")
-        wait_until(lambda: _remaining(db, newsletter) == 0, 10, "the outbox to empty")
+                   30, "every subscriber", log)
+        wait_until(lambda: _remaining(db, newsletter) == 0, 10, "the outbox to empty", log)
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(10)
