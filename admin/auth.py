@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
@@ -13,12 +12,10 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ktaishop.extensions import db, login_manager
-from models import AdminUser, now
+from models import AdminUser
+from models.people import WRONG_LOGIN
 
 from . import bp
-
-MAX_FAILURES = 5
-LOCK_TIME = timedelta(minutes=15)
 
 
 class LoginForm(FlaskForm):
@@ -62,23 +59,9 @@ def login():
 
 def check_login(admin: AdminUser | None, password: str) -> str | None:
     """None when the password is right; else the message to show (throttled)."""
-    wrong = "ログインIDまたはパスワードが正しくありません。"
     if admin is None:
-        return wrong
-    if admin.locked_until and admin.locked_until > now():
-        return (
-            "ログインの失敗が続いたため、しばらくログインできません。"
-            "15分ほど待ってからお試しください。"
-        )
-    if not admin.check_password(password):
-        admin.failed_logins += 1
-        if admin.failed_logins >= MAX_FAILURES:
-            admin.locked_until = now() + LOCK_TIME
-            admin.failed_logins = 0
-        return wrong
-    admin.failed_logins = 0
-    admin.locked_until = None
-    return None
+        return WRONG_LOGIN
+    return admin.attempt_login(password)
 
 
 @bp.route("/logout", methods=["POST"])

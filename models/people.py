@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Boolean, DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -16,14 +16,43 @@ from .base import Base, now
 PASSWORD_HASH_METHOD = "scrypt"
 
 
+MAX_FAILED_LOGINS = 5
+LOCK_TIME = timedelta(minutes=15)
+WRONG_LOGIN = "ログインIDまたはパスワードが正しくありません。"
+LOCKED_LOGIN = (
+    "ログインの失敗が続いたため、しばらくログインできません。15分ほど待ってからお試しください。"
+)
+
+
 class PasswordMixin:
+    """A hashed password, and a lock after repeated wrong ones (members and admins alike)."""
+
     password_hash: Mapped[str] = mapped_column(String(255), default="")
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def attempt_login(self, password: str) -> str | None:
+        """None when ``password`` is right; else the message to show.
+
+        After MAX_FAILED_LOGINS wrong passwords in a row the account refuses even the
+        right one for LOCK_TIME, so guessing is slow; the caller commits either way.
+        """
+        if self.locked_until and self.locked_until > now():
+            return LOCKED_LOGIN
+        if not self.check_password(password):
+            self.failed_logins = (self.failed_logins or 0) + 1
+            if self.failed_logins >= MAX_FAILED_LOGINS:
+                self.locked_until = now() + LOCK_TIME
+                self.failed_logins = 0
+            return WRONG_LOGIN
+        self.failed_logins, self.locked_until = 0, None
+        return None
 
 
 class MemberStatus(enum.StrEnum):
@@ -85,8 +114,6 @@ class AdminUser(PasswordMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     login: Mapped[str] = mapped_column(String(50), unique=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
 
     # Flask-Login protocol, kept here so the admin needs no wrapper class.

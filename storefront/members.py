@@ -12,6 +12,7 @@ from carrier_compat.address import carrier_for_address
 from carrier_compat.flask import current_carrier
 from ktaishop.extensions import db
 from models import MailKind, Member, MemberStatus, now
+from models.people import WRONG_LOGIN
 
 from . import bp
 from .checkout_place import external_url
@@ -92,8 +93,12 @@ def login() -> Response | str:
     email = text(request.form.get("email")).replace(" ", "")
     member = member_by_email(email)
     password = request.form.get("password", "")
-    if member is None or not member.is_active_member or not member.check_password(password):
-        return render("members/login.html", email=email, error=LOGIN_FAILED, next=nxt)
+    active = member is not None and member.is_active_member
+    refusal = member.attempt_login(password) if active else WRONG_LOGIN
+    db.session.commit()  # a wrong password counts towards the lock
+    if refusal is not None:
+        error = LOGIN_FAILED if refusal == WRONG_LOGIN else refusal
+        return render("members/login.html", email=email, error=error, next=nxt)
     if member.email_verified_at is None:
         error = "メールアドレスの確認が済んでいません。登録確認メールのURLを開いてください。"
         return render("members/login.html", email=email, error=error, next=nxt)

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ktaishop.extensions import db
-from models import Member, MemberStatus, OutboxMessage
+from models import Member, MemberStatus, OutboxMessage, now
 
 from .shop import (
     DOCOMO_UA,
@@ -123,3 +123,22 @@ def test_withdrawal_asks_for_the_password_and_ends_the_membership(app):
     assert "退会手続きが完了しました" in bye.text
     assert member(app).status == MemberStatus.WITHDRAWN
     assert "メールアドレスかパスワードが違います" in log_in(phone).text
+
+
+def test_repeated_wrong_passwords_lock_a_member_out(app):
+    with app.app_context():
+        member = Member(email="locked@docomo.ne.jp", name="鍵 太郎", email_verified_at=now())
+        member.set_password("right-password")
+        db.session.add(member)
+        db.session.commit()
+    phone = Shopper(app, IPHONE_UA, cookies=True)
+    for _ in range(5):
+        page = phone.submit(phone.get("/login"), {"email": "locked@docomo.ne.jp",
+                                                  "password": "wrong"})
+        assert "メールアドレスかパスワードが違います" in page.text
+    page = phone.submit(phone.get("/login"), {"email": "locked@docomo.ne.jp",
+                                              "password": "right-password"})
+    assert "しばらくログインできません" in page.text
+    with app.app_context():
+        member = db.session.scalar(select(Member))
+        assert member.locked_until is not None
