@@ -66,8 +66,7 @@ def _back_to_list(target: str | None) -> str:
 @bp.route("/orders")
 def orders():
     search = OrderSearch.from_args(request.args)
-    total = db.session.scalar(search.count_statement()) or 0
-    rows = db.session.scalars(search.page_statement()).all()
+    total, rows = search.run(db.session)
     return render_template(
         "admin/orders/list.html", search=search, orders=rows, total=total,
         pages=page_count(total), page_size=PAGE_SIZE, payment_choices=PAYMENT_CHOICES,

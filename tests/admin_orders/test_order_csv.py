@@ -7,10 +7,12 @@ from datetime import date
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 from admin import order_csv
 from admin.csv_io import CP932, UTF8_BOM, csv_chunks, neutralise
 from admin.order_csv import HEADER, shipping_instruction_csv
+from admin.order_search import OrderSearch
 from ktaishop.extensions import db as _db
 from models import Order, OrderEvent, OrderStatus, Variant, now
 
@@ -196,3 +198,27 @@ def test_delivery_date_is_written_as_iso_date(admin_client, db):
     db.commit()
     assert read_csv(admin_client.get("/admin/orders/download").data)[0]["delivery_date"] == (
         "2008-10-23")
+
+
+def test_a_long_search_download_keeps_no_checkout_waiting(app, db, monkeypatch):
+    monkeypatch.setattr(order_csv, "CHUNK", 2)
+    variant = add_product(db, stock=100)
+    for _ in range(6):
+        place(db, variant)
+    db.commit()
+    chunks = order_csv.search_csv(_db.engine, OrderSearch.from_args(MultiDict()), CP932)
+    first = next(chunks)  # the download is under way, its read still open
+    done = threading.Event()
+
+    def checkout() -> None:
+        with app.app_context():
+            place(_db.session, _db.session.get(Variant, variant.id))
+            _db.session.commit()
+            done.set()
+
+    thread = threading.Thread(target=checkout)
+    thread.start()
+    thread.join(10)
+    assert done.is_set(), "a checkout waited for the download"
+    rows = read_csv(first + b"".join(chunks))
+    assert len(rows) == 6  # the file is the snapshot the download started from
