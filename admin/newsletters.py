@@ -8,7 +8,7 @@ and while sending a live progress bar (送信済/失敗/残り) with 一時停�
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
@@ -61,7 +61,8 @@ def newsletters():
             db.session.commit()
     counts = {n.id: rules.progress(db.session, n) for n in items}
     return render_template("admin/newsletters/list.html", newsletters=items, counts=counts,
-                           form=ActionForm(), carrier_labels=dict(CARRIERS))
+                           form=ActionForm(), carrier_labels=dict(CARRIERS),
+                           mail_rate=current_app.config.get("MAIL_RATE", 0))
 
 
 @bp.route("/newsletters/new/<kind>", methods=["POST"])
@@ -220,7 +221,12 @@ def _to_detail(newsletter: Newsletter) -> Response:
 @bp.route("/newsletters/<int:newsletter_id>/send", methods=["POST"])
 def newsletter_send(newsletter_id: int):
     """Send now (queue every subscriber) or schedule."""
-    newsletter = _newsletter_or_404(newsletter_id)
+    # Locked and re-read: a worker starting this scheduled newsletter at the same
+    # moment must not queue it a second time.
+    newsletter = db.session.get(Newsletter, newsletter_id, with_for_update=True,
+                                populate_existing=True)
+    if newsletter is None:
+        abort(404)
     form = SendForm()
     if not form.validate_on_submit():
         for error in form.scheduled_at.errors or ["送信日時を選んでください。"]:

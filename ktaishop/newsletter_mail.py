@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import time
+from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -21,7 +22,15 @@ from sqlalchemy.orm import Session
 from carrier_compat.decomail import InlineImage, build_deco_mail
 from carrier_compat.decomail_html import html_to_text, sanitize_deco_html
 from carrier_compat.mail import PreEncodedHeader, build_text_mail
-from models import MailKind, Member, OutboxMessage, OutboxStatus, ShopSettings, queue_mail
+from models import (
+    MailKind,
+    Member,
+    OutboxMessage,
+    OutboxStatus,
+    ShopSettings,
+    now,
+    queue_mail,
+)
 from models import newsletter as rules
 from models.merge import render_merge, shop_merge_values
 from models.newsletter import Newsletter, NewsletterRecipient, NewsletterStatus, Personalised
@@ -29,6 +38,7 @@ from models.newsletter import Newsletter, NewsletterRecipient, NewsletterStatus,
 from .outbox import BUILDERS, PREFETCH, Skip, send_now
 
 STATUS_TTL = 1.0  # seconds a worker trusts its copy of a newsletter's status
+PAUSED_RECHECK = 5  # seconds until a row taken from a paused newsletter is looked at again
 SAMPLE_NAME = "テスト 太郎"
 
 
@@ -140,7 +150,9 @@ def _skip_reason(session: Session, newsletter: Newsletter, recipient: Newsletter
     if recipient.is_test:
         return None
     if newsletter.status == NewsletterStatus.PAUSED:
-        return Skip(OutboxStatus.QUEUED, rules.PAUSED_UNTIL)
+        # Looked at again shortly, not parked like the rest: 再開 may already have run
+        # while this worker's copy of the status was still "paused".
+        return Skip(OutboxStatus.QUEUED, now() + timedelta(seconds=PAUSED_RECHECK))
     if newsletter.status == NewsletterStatus.CANCELLED:
         return Skip(OutboxStatus.CANCELLED, reason="配信を中止しました。")
     if not rules.may_receive(_member(session, recipient, cache)):

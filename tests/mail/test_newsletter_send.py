@@ -205,3 +205,32 @@ def test_resend_to_failed_only(app, db, smtp_server):
     assert deliver_due(app) == 1
     assert [m.rcpt_tos[0] for m in smtp_server.messages].count(failed.mail_to) == 1
     assert len(smtp_server.messages) == 5
+
+
+def test_rows_in_a_workers_hands_at_pause_are_not_stranded_by_resume(app, db, smtp_server,
+                                                                      monkeypatch):
+    """A worker holding rows when 一時停止 comes puts them back; after 再開 all go."""
+    from ktaishop.mailer import transport_from_url
+    from ktaishop.outbox import SendOptions, claim, send_claimed, sending_session
+
+    monkeypatch.setattr(newsletter_mail, "PAUSED_RECHECK", 0)  # re-check at once
+    app.config["MAIL_URL"] = smtp_server.url
+    add_members(db)
+    newsletter = text_newsletter(db)
+    newsletter_mail.start(db, newsletter)
+    db.commit()
+    transport = transport_from_url(smtp_server.url)
+    options = SendOptions()
+    with sending_session(db.get_bind()) as worker:
+        ids, lease_until = claim(worker, batch=5, lease_seconds=60)
+        rules.pause(db, newsletter)
+        db.commit()
+        newsletter_mail._newsletter(worker, newsletter.id, options.cache)  # its copy: paused
+        worker.commit()
+        rules.resume(db, newsletter)
+        db.commit()
+        # Still trusting its copy, the worker puts the rows back after 再開 ran...
+        assert send_claimed(worker, ids, lease_until, transport, options) == 0
+    # ...and they are not parked for good: everyone gets the newsletter.
+    assert deliver_due(app) == 5
+    transport.close()
