@@ -5,7 +5,7 @@ One row per order under a header of stable English names (documented in
 ``delivery_no`` column added (P18) and finds columns by header name only, so names
 never change and ``delivery_no`` is deliberately NOT one of them.
 
-* ダウンロード (P17): the current search, read in chunks; nothing changes.
+* ダウンロード (P17): the current search, streamed; nothing changes.
 * 注文情報ダウンロード (P16): every 注文完了 order, each moved to 出荷指示 by
   ``Order.instruct_shipping`` in the same transaction as the export.
 """
@@ -134,7 +134,7 @@ def write_orders_csv(orders: Iterable[Order], encoding: str = CP932) -> Iterator
     return csv_chunks(HEADER, (order_row(o) for o in orders), encoding, CHUNK)
 
 
-# -- ダウンロード (P17): the current search, read in chunks -------------------------------
+# -- ダウンロード (P17): the current search, streamed -----------------------------------
 
 _ORDER_FIELDS = [Order.__table__.c[name] for name in FIELDS]
 _ITEM_FIELDS = [OrderItem.__table__.c[name] for name in

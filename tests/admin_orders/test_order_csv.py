@@ -222,3 +222,14 @@ def test_a_long_search_download_keeps_no_checkout_waiting(app, db, monkeypatch):
     assert done.is_set(), "a checkout waited for the download"
     rows = read_csv(first + b"".join(chunks))
     assert len(rows) == 6  # the file is the snapshot the download started from
+
+
+def test_search_download_takes_quotes_in_a_keyword_as_text(admin_client, db):
+    variant = add_product(db)
+    place(db, variant, name="O'Brien 'x'; DROP TABLE orders; --")
+    place(db, variant, name="別の人")
+    db.commit()
+    rows = read_csv(admin_client.get(
+        "/admin/orders/download?keyword=%27x%27%3B+DROP").data)
+    assert [r["purchaser_name"] for r in rows] == ["O'Brien 'x'; DROP TABLE orders; --"]
+    assert len(read_csv(admin_client.get("/admin/orders/download").data)) == 2
