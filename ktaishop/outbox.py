@@ -23,6 +23,7 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from carrier_compat.errors import CarrierCompatError
@@ -254,13 +255,31 @@ def send_claimed(session: Session, ids: list[int], lease_until: datetime,
         message = messages.get(message_id)
         if message is None or message.status != OutboxStatus.SENDING:
             continue
-        error = deliver(session, message, transport, options)
+        error = _deliver_guarded(session, message, transport, options)
         if error is None and message.status == OutboxStatus.SENT:
             sent += 1
         elif error is not None:
             log.warning("outbox %s (%s): %s", message.id, message.mail_to, error)
         session.commit()
     return sent
+
+
+def _deliver_guarded(session: Session, message: OutboxMessage, transport: Transport,
+                     options: SendOptions) -> str | None:
+    """``deliver``, but a bug with one message fails that message, not the whole batch.
+
+    Database errors still propagate: the worker reconnects and the leases protect rows.
+    """
+    try:
+        return deliver(session, message, transport, options)
+    except SQLAlchemyError:
+        raise
+    except Exception as error:
+        log.exception("outbox %s: unexpected error", message.id)
+        session.rollback()
+        text = f"送信中に予期しないエラーが起きました（{error.__class__.__name__}）。"
+        _mark_failed(message, text)
+        return text
 
 
 @contextmanager

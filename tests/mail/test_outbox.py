@@ -122,3 +122,23 @@ def test_file_transport_writes_eml_files(app, db, tmp_path):
     mail = message_from_bytes(path.read_bytes(), policy=policy.default)
     assert mail["To"] == "x@ezweb.ne.jp"
     assert mail["Subject"] == "ご注文ありがとうございます"
+
+
+def test_a_bug_with_one_message_fails_it_and_the_rest_still_go(app, db, smtp_server,
+                                                               monkeypatch):
+    from ktaishop import outbox
+
+    def explode(session, message, cache):
+        raise RuntimeError("builder bug")
+
+    monkeypatch.setitem(outbox.BUILDERS, "broken", explode)
+    app.config["MAIL_URL"] = smtp_server.url
+    bad = _queue(db, to="first@example.com")
+    bad.kind = "broken"
+    _queue(db, to="second@example.com")
+    db.commit()
+
+    assert deliver_due(app) == 1
+    db.refresh(bad)
+    assert bad.status == OutboxStatus.FAILED and "予期しないエラー" in bad.last_error
+    assert [m.rcpt_tos for m in smtp_server.wait_for(1)] == [["second@example.com"]]
