@@ -74,3 +74,20 @@ def test_write_preview_test_send_and_send_a_deco_mail(admin_page, live_server, s
     finally:
         stop.set()
     assert len(smtp_server.wait_for(MEMBERS + 1)) == MEMBERS + 1
+
+
+def test_template_editor_inserts_merge_fields_and_previews_live(admin_page, live_server):
+    page = admin_page
+    page.goto(f"{live_server.url}/admin/mail-templates")
+    page.get_by_role("button", name="汎用メール追加").click()
+    page.fill("#subject", "ご注文 {{order_no}}")
+    page.fill("#mail_from", "shop@example.jp")
+    page.click("#body")
+    page.keyboard.type("合計: ")
+    page.locator("button.merge[data-field='{{total}}']").click()
+    page.wait_for_function(
+        "document.getElementById('preview-body').textContent === '合計: 3,115円'")
+    assert page.inner_text("#preview-subject") == "ご注文 20081021_0000000004"
+    page.keyboard.type(" {{nope}}")
+    page.wait_for_selector("#preview-errors li")
+    assert "{{nope}}" in page.inner_text("#preview-errors")
