@@ -67,14 +67,14 @@ def test_killed_worker_and_dropped_connections_lose_and_double_nothing(
     worker = start_worker(database_url, smtp_server.url, tmp_path)
     try:
         for kill in range(1, KILLS + 1):
-            wait_until(lambda k=kill: len(smtp_server.messages) >= k * 300, 20, "progress", log)
+            wait_until(lambda k=kill: len(smtp_server.messages) >= k * 300, 30, "progress", log)
             worker.send_signal(signal.SIGKILL)
             worker.wait(5)
             worker = start_worker(database_url, smtp_server.url, tmp_path)
         everyone = range(UNSUBSCRIBED, SUBSCRIBERS + UNSUBSCRIBED)
         subscribers = {f"m{i:05d}@example.com" for i in everyone}
         wait_until(lambda: subscribers <= {m.rcpt_tos[0] for m in smtp_server.messages},
-                   30, "every subscriber", log)
+                   60, "every subscriber", log)
         wait_until(lambda: _remaining(db, newsletter) == 0, 10, "the outbox to empty", log)
     finally:
         worker.send_signal(signal.SIGTERM)
