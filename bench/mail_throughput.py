@@ -41,6 +41,16 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 async def _session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                    counter) -> None:
+    try:
+        await _converse(reader, writer, counter)
+    except (ConnectionError, asyncio.IncompleteReadError):
+        pass  # a stopped worker hangs up mid-conversation
+    finally:
+        writer.close()
+
+
+async def _converse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                    counter) -> None:
     writer.write(b"220 sink ESMTP\r\n")
     while line := await reader.readline():
         verb = line[:4].upper()
@@ -58,7 +68,6 @@ async def _session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
         else:
             writer.write(b"250 OK\r\n")
         await writer.drain()
-    writer.close()
 
 
 def _serve(port: int, counter) -> None:
