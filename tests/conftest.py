@@ -134,9 +134,14 @@ def app(database_url, tmp_path):
 
 @pytest.fixture
 def db(app):
-    """The app's session inside an app context (tests commit like a request would)."""
+    """The app's scoped session inside an app context (tests commit like a request would).
+
+    The scoped session, not one Session object: a fixture that pushes and pops an app
+    context of its own removes the thread's session, and a test holding the removed
+    one would then run beside the session the views use (on SQLite, waiting on its lock).
+    """
     with app.app_context():
-        yield _db.session
+        yield app.extensions["ktaishop.db"].sessions
 
 
 @pytest.fixture

@@ -8,14 +8,13 @@ of every message and can refuse recipients at RCPT or hang up at MAIL FROM.
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
 
-from tests.conftest import ReceivedMail, SmtpServer
+from tests.conftest import ReceivedMail, SmtpServer, free_port
 
 
 @dataclass
@@ -61,12 +60,6 @@ class _Handler:
         return "250 OK"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_server() -> Iterator[MailServer]:
     from aiosmtpd.controller import Controller
@@ -78,15 +71,3 @@ def smtp_server() -> Iterator[MailServer]:
     yield server
     controller.stop()
 
-
-@pytest.fixture
-def db(app):
-    """The app's scoped session (not one Session object) inside an app context.
-
-    ``admin_user`` pushes and pops an app context of its own, which removes the
-    thread's session; a test holding that removed Session would then run beside the
-    requests' new one and, on SQLite, wait on its lock. The scoped session always
-    means the current one - the same the views use.
-    """
-    with app.app_context():
-        yield app.extensions["ktaishop.db"].sessions
