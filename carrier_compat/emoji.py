@@ -16,7 +16,9 @@ stand-in such as [霧]; never '?' and never nothing.
 
 from __future__ import annotations
 
+import codecs
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -234,6 +236,8 @@ def encode_sjis(text: str, carrier: str, errors: str = "xmlcharrefreplace") -> b
     Raises UnicodeEncodeError only with errors='strict'.
     """
     if carrier in _UDA_CARRIERS:
+        if errors == "xmlcharrefreplace":
+            return _encode_page_sjis(text, carrier)
         converted = _convert(text, _sjis_tables(carrier)[0])
         return converted.encode("cp932", errors)
     out = bytearray()
@@ -241,6 +245,54 @@ def encode_sjis(text: str, carrier: str, errors: str = "xmlcharrefreplace") -> b
         code = _PUA_TO_SJIS[carrier].get(piece)
         out += code.to_bytes(2, "big") if code else piece.encode("cp932", errors)
     return bytes(out)
+
+
+# Pages: one pass of the C codec. Every emoji lies outside CP932, so the codec hands
+# each one to an error handler holding precomputed bytes; text without emoji never
+# leaves C. The bytes are exactly those of _convert + encode("cp932", xmlcharrefreplace):
+# keycaps (digit + U+20E3, the only emoji that start with an encodable character) are
+# converted first, flags (pairs) are tried before single characters, variation
+# selectors vanish, anything else becomes &#NNNN;.
+_PAGE_ERRORS = "carrier_compat.page_sjis_"
+
+
+@lru_cache(maxsize=8)
+def _page_sjis_bytes(carrier: str) -> dict[str, bytes]:
+    table = {
+        key: form.encode("cp932", "xmlcharrefreplace")
+        for key, form in _sjis_tables(carrier)[0].items()
+        if not key[0].isascii()
+    }
+    table.update(dict.fromkeys(_VARIATION_SELECTORS, b""))
+    return table
+
+
+def _page_error_handler(carrier: str) -> Callable[[UnicodeError], tuple[bytes, int]]:
+    def handle(error: UnicodeError) -> tuple[bytes, int]:
+        if not isinstance(error, UnicodeEncodeError):
+            raise error
+        table = _page_sjis_bytes(carrier)
+        text, start = error.object, error.start
+        pair = text[start : start + 2]
+        if len(pair) == 2 and pair in table:
+            return table[pair], start + 2
+        char = text[start]
+        single = table.get(char)
+        return (f"&#{ord(char)};".encode("ascii") if single is None else single), start + 1
+
+    return handle
+
+
+for _carrier in _UDA_CARRIERS:
+    codecs.register_error(_PAGE_ERRORS + _carrier, _page_error_handler(_carrier))
+
+
+def _encode_page_sjis(text: str, carrier: str) -> bytes:
+    if "\u20e3" in text:
+        text = _KEYCAP.sub(
+            lambda m: _sjis_tables(carrier)[0].get(_strip_vs(m.group()), m.group()), text
+        )
+    return text.encode("cp932", _PAGE_ERRORS + carrier)
 
 
 def _split_emoji(text: str) -> list[str]:
