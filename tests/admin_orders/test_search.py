@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 import pytest
+from lxml import html as lxml_html
 
 from models import PaymentMethod
 
@@ -129,3 +130,16 @@ def test_list_columns_are_the_manuals(admin_client, orders, db):
     assert row["合計金額"] == f"{orders[0].total:,}" and "," in row["合計金額"]
     assert row["決済方法"] == "代引き"
     assert row["アクション"].split() == ["詳細", "訂正", "取消", "納品書"]
+
+
+def test_the_download_button_carries_the_search_shown(admin_client, orders):
+    page = admin_client.get("/admin/orders?keyword=東京都&status=completed&status=cancelled")
+    form = lxml_html.fromstring(page.get_data(as_text=True)).get_element_by_id("download-form")
+    hidden = [(i.get("name"), i.get("value")) for i in form.xpath(".//input[@type='hidden']")]
+    assert sorted(hidden) == [("keyword", "東京都"), ("status", "cancelled"),
+                              ("status", "completed")]
+    query = "&".join(f"{name}={quote(value)}" for name, value in hidden)
+    data = admin_client.get(f"/admin/orders/download?{query}").data.decode("cp932")
+    shown = names(admin_client, query)
+    assert shown == ["鈴木 一郎", "山田 太郎", "小林 亮子"]
+    assert [line.split(",")[3] for line in data.splitlines()[1:]] == shown
