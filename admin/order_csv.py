@@ -205,13 +205,13 @@ def _sqlite_rows(engine: Engine, statement: Select) -> Iterator[Any]:
     sql = str(statement.compile(dialect=engine.dialect,
                                 compile_kwargs={"literal_binds": True}))
     raw = engine.raw_connection()
+    cursor = raw.cursor()
     try:
-        cursor = raw.cursor()
         cursor.execute(sql)
         while batch := cursor.fetchmany(CHUNK):
             yield from batch
+    finally:  # also when the browser goes away mid-download (GeneratorExit)
         cursor.close()
-    finally:
         raw.close()
 
 

@@ -233,3 +233,19 @@ def test_search_download_takes_quotes_in_a_keyword_as_text(admin_client, db):
         "/admin/orders/download?keyword=%27x%27%3B+DROP").data)
     assert [r["purchaser_name"] for r in rows] == ["O'Brien 'x'; DROP TABLE orders; --"]
     assert len(read_csv(admin_client.get("/admin/orders/download").data)) == 2
+
+
+def test_a_search_download_broken_off_leaves_the_database_usable(app, db, monkeypatch):
+    monkeypatch.setattr(order_csv, "CHUNK", 2)
+    variant = add_product(db, stock=100)
+    for _ in range(5):
+        place(db, variant)
+    db.commit()
+    for _ in range(3):  # more times than the pool has idle connections to spare
+        chunks = order_csv.search_csv(_db.engine, OrderSearch.from_args(MultiDict()), CP932)
+        next(chunks)
+        chunks.close()
+    place(db, variant)
+    db.commit()
+    everything = order_csv.search_csv(_db.engine, OrderSearch.from_args(MultiDict()), CP932)
+    assert len(read_csv(b"".join(everything))) == 6
