@@ -226,7 +226,32 @@ def _jis_one(ch: str, profile: MailProfile, *, substitute: bool = True) -> bytes
     return _substitute(ch, lambda c, substitute: _jis_one(c, profile, substitute=substitute))
 
 
+# Per profile: character -> its bytes. A character's bytes never depend on its
+# neighbours, and bulk mail encodes the same few hundred characters again and again.
+_CHAR_CACHE: dict[tuple[MailProfile, str], dict[str, bytes]] = {}
+_CHAR_CACHE_LIMIT = 50_000
+
+
+def _char_cache(profile: MailProfile, kind: str) -> dict[str, bytes]:
+    cache = _CHAR_CACHE.setdefault((profile, kind), {})
+    if len(cache) > _CHAR_CACHE_LIMIT:  # hostile input: stay bounded
+        cache.clear()
+    return cache
+
+
+def _encode_sjis(text: str, profile: MailProfile) -> bytes:
+    cache = _char_cache(profile, "sjis")
+    out = []
+    for ch in text:
+        code = cache.get(ch)
+        if code is None:
+            code = cache[ch] = _sjis_one(ch, profile)  # type: ignore[assignment]
+        out.append(code)
+    return b"".join(out)
+
+
 def _encode_iso2022jp(text: str, profile: MailProfile) -> bytes:
+    cache = _char_cache(profile, "jis")
     out = bytearray()
     double = False
     for ch in text:
@@ -239,7 +264,10 @@ def _encode_iso2022jp(text: str, profile: MailProfile) -> bytes:
         if not double:
             out += b"\x1b$B"
             double = True
-        out += _jis_one(ch, profile)  # type: ignore[operator]
+        code = cache.get(ch)
+        if code is None:
+            code = cache[ch] = _jis_one(ch, profile)  # type: ignore[assignment]
+        out += code
     if double:
         out += b"\x1b(B"
     return bytes(out)
@@ -255,7 +283,7 @@ def encode_mail_text(text: str, profile: MailProfile) -> bytes:
     if profile.charset == "UTF-8":
         return text.encode("utf-8")
     if profile.charset == "Shift_JIS":
-        return b"".join(_sjis_one(ch, profile) for ch in text)  # type: ignore[misc]
+        return _encode_sjis(text, profile)
     return _encode_iso2022jp(text, profile)
 
 
