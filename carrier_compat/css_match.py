@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from carrier_compat.memo import PageMemo
 
@@ -32,7 +34,6 @@ _PLACEHOLDER = re.compile("\0(\\d+)\0")
 _ANY_NAME = "[a-zA-Z][a-zA-Z0-9]*+"
 _VALUE = r"""(?:"[^"]*+"|'[^']*+')"""
 _ATTR = rf"\s++[^\s=/>]++\s*+=\s*+{_VALUE}"
-_NAME_ENDS = frozenset(" \t\r\n/>")
 _MEMO_LIMIT = 4096
 _CLASS_ATTR = re.compile(r"\sclass\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _ID_ATTR = re.compile(r"\sid\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
@@ -85,9 +86,14 @@ class CompiledStylesheet:
     tag_info: dict[str, TagInfo] = field(default_factory=dict)
     tag_memo: dict[tuple[str, tuple[Rule, ...]], str] = field(default_factory=dict)
     contexts: dict[tuple[TagInfo, ...], str] = field(default_factory=dict)
-    patterns: dict[Compound, re.Pattern[str]] = field(default_factory=dict)
-    split_patterns: dict[frozenset[str], re.Pattern[str]] = field(default_factory=dict)
+    split_patterns: dict[tuple[frozenset[str], frozenset[str]], re.Pattern[str]] = field(
+        default_factory=dict
+    )
     page_memo: PageMemo[str, str] = field(default_factory=PageMemo)
+    # Element names tracked as open ancestors: the ancestor compounds' own tag names,
+    # plus (learnt page by page, never shrinking) names of elements that carried an
+    # ancestor's id or class. Tracking a name too many is harmless.
+    stack_names: frozenset[str] | None = None
 
     def candidates(self, tag: str, el_id: str | None, classes: frozenset[str]) -> list[Rule]:
         """Rules without ancestors whose subject matches the element."""
@@ -115,6 +121,16 @@ class CompiledStylesheet:
     def ancestor_compounds(self) -> set[Compound]:
         return {c for r in self.descendant_rules for c in r.ancestors}
 
+    def is_ancestor(self, tag: str, el_id: str | None, classes: frozenset[str]) -> bool:
+        """True if an element like this can be an ancestor some rule looks for."""
+        return any(c.matches(tag, el_id, classes) for c in self.ancestor_compounds())
+
+
+class TagMarker(Protocol):
+    """Something that rewrites certain start tags during the same scan (see urls)."""
+
+    def mark(self, tag: str) -> str: ...
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class TagInfo:
@@ -130,6 +146,7 @@ class TagInfo:
     static: str
     static_rules: tuple[Rule, ...]
     descendant: tuple[Rule, ...]
+    ancestor: bool = False
 
 
 def index_rule(compiled: CompiledStylesheet, rule: Rule) -> None:
@@ -146,8 +163,17 @@ def index_rule(compiled: CompiledStylesheet, rule: Rule) -> None:
         compiled.universal.append(rule)
 
 
-def apply_rules(html: str, sheet: CompiledStylesheet) -> str:
-    """*html* with the declarations of *sheet* written into matching start tags."""
+def apply_rules(
+    html: str,
+    sheet: CompiledStylesheet,
+    marker: TagMarker | None = None,
+    marked: Collection[str] = frozenset(),
+) -> str:
+    """*html* with the declarations of *sheet* written into matching start tags.
+
+    With *marker*, start tags named in *marked* (already styled) also pass through
+    ``marker.mark`` in the same scan - the keitai pipeline marks links this way.
+    """
     if "<!--" in html and "\0" not in html:
         # Keep tags inside comments out of reach: swap each comment for a NUL-delimited
         # placeholder (XML text never contains NUL), style, then put the comments back.
@@ -157,10 +183,20 @@ def apply_rules(html: str, sheet: CompiledStylesheet) -> str:
             comments.append(match.group(0))
             return f"\0{len(comments) - 1}\0"
 
-        styled = apply_rules(_COMMENT.sub(hide, html), sheet)
+        styled = apply_rules(_COMMENT.sub(hide, html), sheet, marker, marked)
         return _PLACEHOLDER.sub(lambda m: comments[int(m.group(1))], styled)
-    stack_names = _stack_names(html, sheet)
-    parts = _split_pattern(sheet, stack_names).split(html)
+    styled = _apply_once(html, sheet, marker, frozenset(marked) if marker else frozenset())
+    while styled is None:  # a new ancestor element name was learnt: scan again
+        styled = _apply_once(html, sheet, marker, frozenset(marked) if marker else frozenset())
+    return styled
+
+
+def _apply_once(
+    html: str, sheet: CompiledStylesheet, marker: TagMarker | None, marked: frozenset[str]
+) -> str | None:
+    """One scan; None if it met an ancestor whose name was not tracked yet."""
+    stack_names = _stack_names(sheet)
+    parts = _split_pattern(sheet, stack_names, marked).split(html)
     stack: list[TagInfo] = []
     memo = sheet.tag_info
     contexts = sheet.contexts
@@ -178,44 +214,48 @@ def apply_rules(html: str, sheet: CompiledStylesheet) -> str:
                 styled = _in_context(tag, info, stack, sheet)
                 if len(contexts) < _MEMO_LIMIT:
                     contexts[key] = styled
-            parts[index] = styled
         else:
-            parts[index] = info.static
-        if not info.empty and info.name in stack_names:
-            stack.append(info)
+            styled = info.static
+        if marker is not None and info.name in marked:
+            styled = marker.mark(styled)
+        parts[index] = styled
+        if not info.empty:
+            if info.name in stack_names:
+                stack.append(info)
+            elif info.ancestor:
+                sheet.stack_names = stack_names | {info.name}
+                return None
     return "".join(parts)
 
 
-def _stack_names(html: str, sheet: CompiledStylesheet) -> frozenset[str]:
-    """Element names that can be ancestors on this page (tracked open/closed)."""
-    names = set()
-    for compound in sheet.ancestor_compounds():
-        if compound.tag is not None:
-            names.add(compound.tag)
-            continue
-        # "#nav a": find which elements carry the id/class on this page.
-        for tag_start in _find_tags(html, sheet, compound, 0, len(html)):
-            tag = START_TAG.match(html, tag_start)
-            if tag is not None:
-                names.add(tag.group(1).lower())
-    return frozenset(names)
+def _stack_names(sheet: CompiledStylesheet) -> frozenset[str]:
+    """Element names tracked as possible ancestors (see CompiledStylesheet)."""
+    if sheet.stack_names is None:
+        sheet.stack_names = frozenset(
+            c.tag for c in sheet.ancestor_compounds() if c.tag is not None
+        )
+    return sheet.stack_names
 
 
-def _split_pattern(sheet: CompiledStylesheet, stack_names: frozenset[str]) -> re.Pattern[str]:
+def _split_pattern(
+    sheet: CompiledStylesheet, stack_names: frozenset[str], marked: frozenset[str]
+) -> re.Pattern[str]:
     """One capturing regex for the tags that matter (see the module docstring)."""
-    pattern = sheet.split_patterns.get(stack_names)
+    pattern = sheet.split_patterns.get((stack_names, marked))
     if pattern is not None:
         return pattern
     subjects = sheet.subjects()
+    # Elements carrying an ancestor's id or class must be seen to learn their names.
+    wanted = subjects + list(sheet.ancestor_compounds())
     options = []
     if any(c.tag is None and c.id is None and not c.classes for c in subjects):
         options.append(rf"{_ANY_NAME}(?:{_ATTR})*+")
     else:
-        names = {c.tag for c in subjects if c.tag} | stack_names
+        names = {c.tag for c in subjects if c.tag} | stack_names | marked
         if names:
             alternatives = "|".join(re.escape(n) for n in sorted(names))
             options.append(rf"(?:{alternatives})(?=[\s/>])(?:{_ATTR})*+")
-        attrs = [a for a in ("class", "id") if any(_needs(c, a) for c in subjects)]
+        attrs = [a for a in ("class", "id") if any(_needs(c, a) for c in wanted)]
         if attrs:
             options.append(_ANY_NAME + _attrs_through("|".join(attrs), _VALUE))
     alternatives = [rf"<(?:{'|'.join(options)})\s*+/?>"] if options else []
@@ -224,7 +264,7 @@ def _split_pattern(sheet: CompiledStylesheet, stack_names: frozenset[str]) -> re
         alternatives.append(rf"</(?:{ends})\s*>")
     pattern = re.compile(f"({'|'.join(alternatives) or '(?!)'})")
     if len(sheet.split_patterns) < 64:
-        sheet.split_patterns[stack_names] = pattern
+        sheet.split_patterns[(stack_names, marked)] = pattern
     return pattern
 
 
@@ -271,6 +311,7 @@ def _tag_info(tag: str, sheet: CompiledStylesheet) -> TagInfo:
         _restyle(match, list(static_rules)),
         static_rules,
         descendant,
+        sheet.is_ancestor(name, el_id, classes),
     )
     if len(sheet.tag_info) < _MEMO_LIMIT:
         sheet.tag_info[tag] = info
@@ -306,62 +347,6 @@ def _identity(match: re.Match[str]) -> tuple[str, str | None, frozenset[str]]:
 
 def _attr_value(match: re.Match[str]) -> str:
     return match.group(1) if match.group(1) is not None else match.group(2)
-
-
-def _find_tags(
-    html: str, sheet: CompiledStylesheet, compound: Compound, start: int, end: int
-) -> list[int]:
-    """Sorted start offsets of the start tags in html[start:end] matching *compound*.
-
-    The search regex begins with a literal (the tag name, ``id`` or ``class``) so the
-    regex engine can skip ahead quickly. A tag-name or single-class search is exact;
-    id and multi-class hits are confirmed on the whole tag.
-    """
-    pattern = _compound_pattern(sheet, compound)
-    if compound.id is None and not compound.classes:
-        return [hit.start() for hit in pattern.finditer(html, start, end)]
-    exact = compound.id is None and len(compound.classes) == 1
-    name = compound.tag
-    found: list[int] = []
-    for hit in pattern.finditer(html, start, end):
-        tag_start = html.rfind("<", start, hit.start())
-        if tag_start < 0 or html.find(">", tag_start, hit.start()) >= 0:
-            continue  # the hit is in text, not inside a tag
-        if found and found[-1] == tag_start:
-            continue
-        if exact:
-            if name is not None and not _has_name(html, tag_start, name):
-                continue
-        else:
-            tag = START_TAG.match(html, tag_start)
-            if tag is None or not compound.matches(*_identity(tag)):
-                continue
-        found.append(tag_start)
-    return found
-
-
-def _has_name(html: str, tag_start: int, name: str) -> bool:
-    after = tag_start + 1 + len(name)
-    return html.startswith(name, tag_start + 1) and html[after : after + 1] in _NAME_ENDS
-
-
-def _compound_pattern(sheet: CompiledStylesheet, compound: Compound) -> re.Pattern[str]:
-    """Where a tag matching *compound* may be: its id, its class or its name."""
-    pattern = sheet.patterns.get(compound)
-    if pattern is None:
-        if compound.id is not None:
-            ident = re.escape(compound.id)
-            text = rf"id\s*+=\s*+(?:\"{ident}\"|'{ident}')"
-        elif compound.classes:
-            # The class as a whole whitespace-separated token of the attribute value.
-            word = re.escape(min(compound.classes))
-            text = rf"class\s*+=\s*+[\"'](?:[^\"'>]*?\s)?{word}(?=[\s\"'])"
-        elif compound.tag is not None:
-            text = rf"<{re.escape(compound.tag)}(?=[\s/>])"
-        else:
-            text = rf"<{_ANY_NAME}"
-        pattern = sheet.patterns[compound] = re.compile(text)
-    return pattern
 
 
 def _restyle(match: re.Match[str], applicable: list[Rule]) -> str:

@@ -33,14 +33,14 @@ from urllib.parse import quote, unquote_to_bytes
 from flask import Flask, Request, Response, current_app, has_request_context, request, session
 from markupsafe import Markup
 
-from carrier_compat import css_inline, urls, xhtml
 from carrier_compat import input_mode as _input_mode
+from carrier_compat import urls, xhtml
 from carrier_compat.base import Carrier
 from carrier_compat.detection import detect
 from carrier_compat.emoji import from_carrier
 from carrier_compat.errors import DecodeError
-from carrier_compat.memo import PageMemo
 from carrier_compat.normalize import normalize_input
+from carrier_compat.pipeline import encode_page, keitai_page
 from carrier_compat.session import (
     ENVIRON_CARRIER,
     KeitaiSession,
@@ -48,6 +48,8 @@ from carrier_compat.session import (
     MemorySessionStore,
     SessionStore,
 )
+
+__all__ = ["KeitaiLayer", "current_carrier", "encode_page", "keitai_page", "regenerate_session"]
 
 _log = logging.getLogger(__name__)
 ENVIRON_DECODE_ERROR = "carrier_compat.decode_error"
@@ -204,46 +206,6 @@ def _url_params(carrier: Carrier) -> list[tuple[str, str]]:
     if carrier.name == "docomo":
         params.append(("guid", "ON"))
     return params
-
-
-def keitai_page(
-    text: str,
-    carrier: Carrier,
-    params: list[tuple[str, str]],
-    *,
-    host: str,
-    scheme: str,
-    css_dir: str | None,
-) -> bytes:
-    """The output pipeline for one HTML page: CSS inline -> encode -> URL parameters.
-
-    The session key and ``guid=ON`` are added after encoding (they are ASCII, the same
-    bytes in every charset), so the inlined and encoded page is the same for every
-    shopper and is remembered (bounded) for pages served again.
-    """
-    if not carrier.supports_style_element:
-        text = css_inline.inline_css(text, css_dir=css_dir)
-    body = encode_page(text, carrier)
-    if params:
-        body = urls.rewrite_encoded_links(body, params, host, scheme=scheme, codec=carrier.codec)
-    return body
-
-
-_encoded_pages: PageMemo[tuple[Any, ...], bytes] = PageMemo()
-
-
-def encode_page(text: str, carrier: Carrier) -> bytes:
-    """``carrier.encode(text)``, remembered (bounded) for pages served again.
-
-    Keyed by the carrier's class, codec and emoji set: ``Carrier.encode`` depends on
-    nothing else (true for every carrier class in this package).
-    """
-    key = (type(carrier), carrier.codec, carrier.emoji_carrier, text)
-    body = _encoded_pages.get(key)
-    if body is None:
-        body = carrier.encode(text)
-        _encoded_pages.put(key, body, len(text))
-    return body
 
 
 def _finish_response(response: Response) -> Response:

@@ -212,3 +212,110 @@ def _plan(
             position = match.end()
     plan.append(page[position:])
     return plan
+
+
+# --- marking a page before encoding -------------------------------------------------
+# The fastest path (used by carrier_compat.pipeline): while the page is still text, each
+# internal <a>/<form> tag gets a control character where the parameters belong (found
+# during the same scan as the CSS inlining, and remembered per distinct tag); the page
+# is encoded once; the marks are then replaced by the shopper's parameters in bytes.
+# XML forbids these control characters, so a page that has them takes the slow path.
+# A mark is MARK followed by a letter saying what goes there; a URL needing the careful
+# treatment is wrapped between MARK + "u" and MARK + "e". Splitting the bytes at MARK
+# is a memchr-speed C loop.
+MARK = "\x01"
+MARK_QUERY, MARK_AMP, MARK_HIDDEN = MARK + "q", MARK + "a", MARK + "h"
+MARK_URL, MARK_URL_END = MARK + "u", MARK + "e"
+LINK_TAGS = frozenset({"a", "form"})
+_MARK_MEMO_LIMIT = 4096
+
+
+def can_mark(page: str) -> bool:
+    """True if *page* holds none of the mark characters (true for every XML page)."""
+    return MARK not in page
+
+
+class LinkMarker:
+    """Marks where the parameters go in one ``<a>``/``<form>`` start tag at a time.
+
+    The same contract as :func:`rewrite_links`: plain site-absolute paths get a
+    ``?``/``&amp;`` mark, other internal URLs are wrapped (still escaped) for
+    :func:`fill_marks` to treat carefully, anything not certainly internal is left as
+    it is, and internal GET forms get a hidden-inputs mark after the tag.
+    """
+
+    def __init__(self, param_names: tuple[str, ...], host: str, scheme: str) -> None:
+        self.names = tuple(f"{quote(n, safe='')}=" for n in param_names)
+        self.host = host
+        self.scheme = scheme
+        self._memo: dict[str, str] = {}
+
+    def mark(self, tag: str) -> str:
+        """*tag* with its marks (remembered per distinct tag text)."""
+        marked = self._memo.get(tag)
+        if marked is None:
+            marked = self._mark(tag)
+            if len(self._memo) < _MARK_MEMO_LIMIT:
+                self._memo[tag] = marked
+        return marked
+
+    def _mark(self, tag: str) -> str:
+        match = _A_OR_FORM.fullmatch(tag)
+        if match is None:
+            return tag
+        raw = match.group(4)
+        if _PLAIN_LOCAL.match(raw) is not None and not any(n in raw for n in self.names):
+            new_raw = raw + (MARK_AMP if "?" in raw else MARK_QUERY)
+        elif is_internal(html.unescape(raw), self.host, scheme=self.scheme):
+            new_raw = f"{MARK_URL}{raw}{MARK_URL_END}"
+        else:
+            return tag
+        marked = f"{match.group(1)}{new_raw}{match.group(5)}"
+        if match.group(2) == "form" and not _METHOD_POST.search(tag):
+            marked += MARK_HIDDEN
+        return marked
+
+
+_markers: dict[tuple[tuple[str, ...], str, str], LinkMarker] = {}
+
+
+def link_marker(param_names: tuple[str, ...], host: str, scheme: str) -> LinkMarker:
+    """The shared :class:`LinkMarker` for these parameter names, host and scheme."""
+    key = (param_names, host, scheme)
+    marker = _markers.get(key)
+    if marker is None:
+        if len(_markers) >= 64:
+            _markers.clear()
+        marker = _markers[key] = LinkMarker(param_names, host, scheme)
+    return marker
+
+
+_A_OR_FORM_TAG = re.compile(r"<(?:a|form)\s[^>]*>")
+
+
+def mark_links(page: str, marker: LinkMarker) -> str:
+    """*page* with every ``<a>``/``<form>`` start tag marked (no CSS to apply)."""
+    return _A_OR_FORM_TAG.sub(lambda m: marker.mark(m.group()), page)
+
+
+def fill_marks(body: bytes, params: Params, codec: str) -> bytes:
+    """An encoded, marked page with the marks replaced by *params* (ASCII)."""
+    parts = body.split(MARK.encode())
+    if len(parts) == 1:
+        return body
+    suffix = html.escape("&".join(f"{quote(n, safe='')}={quote(v, safe='')}" for n, v in params))
+    added = {
+        b"q": f"?{suffix}".encode(),
+        b"a": f"&amp;{suffix}".encode(),
+        b"h": hidden_inputs(params).encode(),
+        b"e": b"",
+    }
+    out = [parts[0]]
+    for part in parts[1:]:
+        kind = part[:1]
+        if kind == b"u":  # a wrapped URL: the careful way, as rewrite_links does
+            url = html.unescape(part[1:].decode(codec))
+            out.append(html.escape(add_params(url, params), quote=True).encode(codec))
+        else:
+            out += (added[kind], part[1:])
+    return b"".join(out)
