@@ -257,27 +257,30 @@ _PAGE_ERRORS = "carrier_compat.page_sjis_"
 
 
 @lru_cache(maxsize=8)
-def _page_sjis_bytes(carrier: str) -> dict[str, bytes]:
-    table = {
-        key: form.encode("cp932", "xmlcharrefreplace")
-        for key, form in _sjis_tables(carrier)[0].items()
-        if not key[0].isascii()
-    }
-    table.update(dict.fromkeys(_VARIATION_SELECTORS, b""))
-    return table
+def _page_sjis_bytes(carrier: str) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """(single characters -> bytes, two-character sequences (flags) -> bytes)."""
+    singles: dict[str, bytes] = dict.fromkeys(_VARIATION_SELECTORS, b"")
+    pairs: dict[str, bytes] = {}
+    for key, form in _sjis_tables(carrier)[0].items():
+        if not key[0].isascii():  # keycaps are converted before encoding
+            (singles if len(key) == 1 else pairs)[key] = form.encode("cp932", "xmlcharrefreplace")
+    return singles, pairs
 
 
 def _page_error_handler(carrier: str) -> Callable[[UnicodeError], tuple[bytes, int]]:
+    tables: list[tuple[dict[str, bytes], dict[str, bytes]]] = []
+
     def handle(error: UnicodeError) -> tuple[bytes, int]:
-        if not isinstance(error, UnicodeEncodeError):
-            raise error
-        table = _page_sjis_bytes(carrier)
-        text, start = error.object, error.start
-        pair = text[start : start + 2]
-        if len(pair) == 2 and pair in table:
-            return table[pair], start + 2
+        if not tables:
+            tables.append(_page_sjis_bytes(carrier))
+        singles, pairs = tables[0]
+        text, start = error.object, error.start  # type: ignore[attr-defined]
+        if "\U0001f1e6" <= text[start] <= "\U0001f1ff":  # regional indicators: flags
+            pair = pairs.get(text[start : start + 2])
+            if pair is not None:
+                return pair, start + 2
         char = text[start]
-        single = table.get(char)
+        single = singles.get(char)
         return (f"&#{ord(char)};".encode("ascii") if single is None else single), start + 1
 
     return handle
