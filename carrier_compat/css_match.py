@@ -203,7 +203,11 @@ def _apply_once(
     for index in range(1, len(parts), 2):
         tag = parts[index]
         if tag[1] == "/":
-            _close(stack, tag[2:-1].strip().lower())
+            name = tag[2:-1].strip().lower()
+            if stack and stack[-1].name == name:
+                stack.pop()  # the usual case: the innermost open element closes
+            else:
+                _close(stack, name)
             continue
         info = memo.get(tag) or _tag_info(tag, sheet)
         if info.descendant and stack:
