@@ -173,7 +173,7 @@ def members_download():
                     headers={"Content-Disposition": content_disposition(filename)})
 
 
-def _rows(engine: Engine, ids: list[int], batch: int = 1000) -> Iterator[list[object]]:
+def _rows(engine: Engine, ids: list[int], batch: int = 1000) -> Iterator[list[str]]:
     """CSV rows, read in batches by a session of their own: the response streams after
     the request (and its session and app context) has ended."""
     labels = dict(CARRIERS)
@@ -182,7 +182,7 @@ def _rows(engine: Engine, ids: list[int], batch: int = 1000) -> Iterator[list[ob
             chunk = session.scalars(select(Member).where(Member.id.in_(ids[start:start + batch]))
                                     .order_by(Member.id)).all()
             for m in chunk:
-                yield [m.id, m.name, m.kana, m.email, m.tel, m.zip_code, m.address,
+                yield [str(m.id), m.name, m.kana, m.email, m.tel, m.zip_code, m.address,
                        labels.get(m.carrier, m.carrier),
                        "受信する" if m.newsletter else "受信しない",
                        m.status_label, f"{m.created_at:%Y-%m-%d %H:%M:%S}",

@@ -63,9 +63,9 @@ def product_csv_export():
         .options(selectinload(Product.variants), selectinload(Product.shelves))
         .order_by(Product.id)
     ).all()
-    rows = ([p.code, p.name, p.price, p.priority, p.description,
+    rows = ([p.code, p.name, str(p.price), str(p.priority), p.description,
              StockDisplay(p.stock_display).label, "公開" if p.published else "非公開",
-             SHELF_SEPARATOR.join(s.name for s in p.shelves), v.option_text, v.stock]
+             SHELF_SEPARATOR.join(s.name for s in p.shelves), v.option_text, str(v.stock)]
             for p in products for v in p.variants)
     filename = f"products_{now():%Y%m%d_%H%M%S}.csv"
     return Response(csv_chunks(HEADERS, rows, encoding), mimetype="text/csv",

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from models import Base
+from models.base import exists_on
 
 config = context.config
 target_metadata = Base.metadata
@@ -33,6 +34,9 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            include_object=lambda obj, name, type_, reflected, compare_to: exists_on(
+                connection.dialect.name, name, type_
+            ),
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -28,3 +28,14 @@ def now() -> datetime:
     shop's local time; a callable so defaults are evaluated per row, not at import.
     """
     return datetime.now(UTC).astimezone().replace(tzinfo=None, microsecond=0)
+
+
+def exists_on(dialect: str, name: str | None, type_: str) -> bool:
+    """Whether a schema object of the models is built on ``dialect`` (Alembic's filter)."""
+    from .orders import MIGRATION_ONLY_INDEXES, POSTGRESQL_ONLY_INDEXES
+
+    if type_ != "index":
+        return True
+    if name in MIGRATION_ONLY_INDEXES:
+        return False
+    return name not in POSTGRESQL_ONLY_INDEXES or dialect == "postgresql"

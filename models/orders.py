@@ -7,7 +7,9 @@ commit nothing: the request or command that calls them owns the transaction.
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import (
     Boolean,
@@ -29,6 +31,15 @@ from .statuses import OrderStatus, PackageStatus, PaymentMethod
 
 S = OrderStatus
 
+# The columns 注文一覧's キーワード looks in (admin.order_search).
+KEYWORD_COLUMNS = (
+    "order_no", "purchaser_name", "purchaser_kana", "purchaser_address", "purchaser_email",
+)
+POSTGRESQL_ONLY_INDEXES = frozenset(f"ix_orders_{column}_trgm" for column in KEYWORD_COLUMNS)
+# Built by migration 0004 on PostgreSQL only, on replace(purchaser_tel, '-', ''): an
+# expression index the models cannot describe to Alembic's comparison.
+MIGRATION_ONLY_INDEXES = frozenset({"ix_orders_tel_digits_trgm"})
+
 # 決済状態 as the 詳細 screen shows it.
 PAYMENT_PENDING, PAYMENT_AUTHORISED, PAYMENT_DONE, PAYMENT_VOIDED = (
     "未決済", "与信済", "決済完了", "与信取消"
@@ -40,6 +51,13 @@ class Order(Base):
     __table_args__ = (
         Index("ix_orders_status_ordered_at", "status", "ordered_at"),
         Index("ix_orders_ordered_at", "ordered_at"),
+        # 注文一覧's キーワード is a substring search; on PostgreSQL trigram indexes
+        # answer it without reading every order (SQLite scans, which is fast enough there).
+        *(
+            Index(f"ix_orders_{column}_trgm", column, postgresql_using="gin",
+                  postgresql_ops={column: "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+            for column in KEYWORD_COLUMNS
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -181,25 +199,15 @@ class Order(Base):
         anything changed, so a re-uploaded file changes nothing twice.
         """
         package = self.package
-        if package.status == PackageStatus.NOTIFIED:
-            raise TransitionError("出荷通知済の注文は出荷結果を変更できません。")
-        if self.status != S.INSTRUCTED:
-            raise TransitionError(
-                f"注文状態が「{self.status_enum.label}」の注文は出荷結果を登録できません。"
-            )
-        if by_hand and not self.instructed_by_download:
-            raise TransitionError(
-                "訂正で出荷指示にした注文は、個別の出荷結果登録ができません。"
-                "注文情報ダウンロードを使ってください。"
-            )
-        changed = package.apply_slip(slip)
-        if package.status == PackageStatus.WAITING:
-            package.status = PackageStatus.SHIPPED
-            changed = True
-            self._log(actor, f"荷物状態: 出荷待ち → 出荷済（伝票番号 {slip.delivery_no}）")
-        elif changed:
-            self._log(actor, f"配送伝票を更新（伝票番号 {slip.delivery_no}）")
-        return changed
+        decision = decide_shipment(self.status, self.instructed_by_download, package.status,
+                                   package, slip, by_hand=by_hand, at=now())
+        if decision.refusal is not None:
+            raise TransitionError(refusal_message(decision.refusal, self.status))
+        for name, value in decision.values.items():
+            setattr(package, name, value)
+        if decision.event is not None:
+            self._log(actor, decision.event)
+        return decision.changed
 
     def mark_shipping_notified(self, actor: str) -> None:
         """出荷済 → 出荷通知済 and the order 出荷指示 → 完了 (P22), after the notice is queued."""
@@ -360,6 +368,98 @@ class SlipDetails:
         self.shop_tel, self.shop_memo = shop_tel, shop_memo
 
 
+# -- 出荷結果: the rule, written once -------------------------------------------------
+# Order.register_shipment (one order, ORM) and models.shipments.register_shipments (a
+# CSV's worth, Core) both decide with decide_shipment; it reads plain values and
+# returns what to change, so either can write the result its own way.
+
+SLIP_FIELDS = SlipDetails.__slots__
+
+
+class ShipmentRefusal(enum.Enum):
+    """Why an order cannot take a 出荷結果 now (``refusal_message`` words it)."""
+
+    NOTIFIED = "notified"  # the 出荷通知 has gone out: the slip is final
+    NOT_INSTRUCTED = "not_instructed"  # the order is not 出荷指示
+    IRREGULAR = "irregular"  # per order (P21) on a 出荷指示 set by hand in 訂正
+
+
+class ShipmentDecision(NamedTuple):
+    """What registering a slip does: refused, or the package columns to set and the event.
+
+    ``values`` holds only the columns that change (``status`` and slip fields); empty
+    with ``event`` None means the slip is already registered as it is.
+    """
+
+    refusal: ShipmentRefusal | None
+    values: dict[str, object]
+    event: str | None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.values)
+
+
+def shipment_refusal(order_status: str, package_status: str, instructed_by_download: bool,
+                     *, by_hand: bool) -> ShipmentRefusal | None:
+    """Why this order cannot take a 出荷結果 now; None when it can."""
+    if package_status == PackageStatus.NOTIFIED:
+        return ShipmentRefusal.NOTIFIED
+    if order_status != S.INSTRUCTED:
+        return ShipmentRefusal.NOT_INSTRUCTED
+    if by_hand and not instructed_by_download:
+        return ShipmentRefusal.IRREGULAR
+    return None
+
+
+def refusal_message(refusal: ShipmentRefusal, order_status: str) -> str:
+    """The TransitionError text of ``refusal`` for an order in ``order_status``."""
+    if refusal is ShipmentRefusal.NOTIFIED:
+        return "出荷通知済の注文は出荷結果を変更できません。"
+    if refusal is ShipmentRefusal.NOT_INSTRUCTED:
+        label = OrderStatus(order_status).label
+        return f"注文状態が「{label}」の注文は出荷結果を登録できません。"
+    return ("訂正で出荷指示にした注文は、個別の出荷結果登録ができません。"
+            "注文情報ダウンロードを使ってください。")
+
+
+def slip_changes(stored: object, slip: SlipDetails, at: datetime) -> dict[str, object]:
+    """The slip fields of ``slip`` that differ from ``stored`` (a package or a row of one).
+
+    A slip without a date keeps the stored date, or takes ``at`` when there is none.
+    """
+    changes: dict[str, object] = {}
+    for field in SLIP_FIELDS:
+        value = getattr(slip, field)
+        if value is None and field == "delivery_date":
+            value = getattr(stored, field) or at
+        if getattr(stored, field) != value:
+            changes[field] = value
+    return changes
+
+
+def decide_shipment(order_status: str, instructed_by_download: bool, package_status: str,
+                    stored: object, slip: SlipDetails, *, by_hand: bool,
+                    at: datetime) -> ShipmentDecision:
+    """出荷待ち → 出荷済 with ``slip``, or a slip update on a 出荷済 package (pure).
+
+    ``stored`` is the package's current slip (anything with the slip fields as
+    attributes); ``at`` is the time a slip without a date is registered at.
+    """
+    refusal = shipment_refusal(order_status, package_status, instructed_by_download,
+                               by_hand=by_hand)
+    if refusal is not None:
+        return ShipmentDecision(refusal, {}, None)
+    values = slip_changes(stored, slip, at)
+    if package_status == PackageStatus.WAITING:
+        values["status"] = PackageStatus.SHIPPED
+        return ShipmentDecision(None, values,
+                                f"荷物状態: 出荷待ち → 出荷済（伝票番号 {slip.delivery_no}）")
+    if values:
+        return ShipmentDecision(None, values, f"配送伝票を更新（伝票番号 {slip.delivery_no}）")
+    return ShipmentDecision(None, values, None)
+
+
 class Package(Base):
     """The order's parcel and its 配送伝票; 荷物状態 lives here."""
 
@@ -388,15 +488,10 @@ class Package(Base):
 
     def apply_slip(self, slip: SlipDetails) -> bool:
         """Copy the slip fields; True when any of them differs from what was stored."""
-        changed = False
-        for field in SlipDetails.__slots__:
-            value = getattr(slip, field)
-            if field == "delivery_date" and value is None:
-                value = self.delivery_date or now()
-            if getattr(self, field) != value:
-                setattr(self, field, value)
-                changed = True
-        return changed
+        changes = slip_changes(self, slip, now())
+        for field, value in changes.items():
+            setattr(self, field, value)
+        return bool(changes)
 
 
 class OrderEvent(Base):
