@@ -11,24 +11,31 @@ Two shapes of file are accepted, told apart by header names only (P18, P19):
 ``plan_import(session, data)`` reads the file and the orders and returns an
 ``ImportPlan`` without changing anything: rows that will become 出荷済, rows that will
 update a slip, rows already registered as they are, rows skipped for an empty
-``delivery_no``, and line-numbered errors. ``apply_plan`` then calls
-``Order.register_shipment`` for every row, in the caller's transaction (a session of
-its own: it is emptied); the caller commits only when the whole plan applied. A file
-with any error applies nothing.
+``delivery_no``, and line-numbered errors. Every row is judged by the shop's rule
+(``models.orders.decide_shipment``, the one ``Order.register_shipment`` uses) on the
+orders as ``models.shipments.load_shipment_targets`` reads them with Core.
+``apply_plan`` then registers the planned rows with ``models.shipments.register_shipments``
+(one executemany UPDATE, one executemany INSERT) in the caller's transaction; the caller
+commits only when the whole plan applied. A file with any error applies nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.orm import Session, contains_eager, load_only, object_session
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session
 
-from models import Order, OrderEvent, OrderStatus, Package, PackageStatus, SlipDetails, now
+from models import OrderStatus, PackageStatus, SlipDetails, TransitionError, now
+from models.orders import SLIP_FIELDS, ShipmentRefusal
+from models.shipments import (
+    ShipmentTarget,
+    decide_for,
+    load_shipment_targets,
+    register_shipments,
+)
 
 from .csv_read import CsvError, CsvTable, read_csv
 from .slip_fields import SlipFieldError, clean_order_no, clean_slip_values
@@ -42,15 +49,24 @@ SAMPLE_ROW = ("20081021_0000000001", "1234-5678-9012", "2008-10-21 14:28:00", "1
               "勝どき配送センター", "03-0000-0000", "備考")
 # The order CSV's second column (admin.order_csv.COLUMNS); the sample never has it.
 ORDER_CSV_MARKER = "order_datetime"
-_CHUNK = 500  # order numbers per SELECT: well under every database's parameter limit
+# Why a row's order cannot take a 出荷結果, as the upload page words it for a clerk;
+# which orders are refused is the rule's (models.orders.shipment_refusal) decision.
+_NOTIFIED_TEXT = "出荷通知済のため、出荷結果を変更できません。"
+_NOT_INSTRUCTED_TEXTS = {
+    OrderStatus.PROVISIONAL: "仮注文のため出荷できません（注文が確定していません）。",
+    OrderStatus.COMPLETED: "注文完了のままです。注文情報ダウンロードで出荷指示にしてから"
+                           "登録してください。",
+    OrderStatus.DONE: "完了した注文です。",
+    OrderStatus.CANCELLED: "キャンセルされた注文です。",
+}
 
 
 @dataclass
 class ShipmentRow:
-    """One file row that will register a shipment for ``order``."""
+    """One file row that will register a shipment on ``order`` (as judged)."""
 
     line_no: int
-    order: Order
+    order: ShipmentTarget  # order_no, recipient_name and the stored slip, for the preview
     slip: SlipDetails
 
 
@@ -64,6 +80,10 @@ class ImportPlan:
     skipped: list[int] = field(default_factory=list)  # lines with an empty delivery_no
     errors: list[CsvError] = field(default_factory=list)
     file_shape: str = "sample"  # "sample" or "orders" (the downloaded order CSV)
+    # The session and the orders the plan was judged in and on (for apply_plan).
+    session: Session | None = field(default=None, repr=False, compare=False)
+    targets: dict[str, ShipmentTarget] = field(default_factory=dict, repr=False)
+    locked: bool = False
 
     @property
     def ok(self) -> bool:
@@ -95,7 +115,7 @@ def plan_import(session: Session, data: bytes, *, lock: bool = False) -> ImportP
 
     ``lock`` takes row locks (PostgreSQL ``FOR UPDATE``) for a plan about to be applied.
     """
-    plan = ImportPlan()
+    plan = ImportPlan(session=session, locked=lock)
     try:
         table = read_csv(data, REQUIRED, MAX_BYTES)
     except CsvError as error:
@@ -104,19 +124,20 @@ def plan_import(session: Session, data: bytes, *, lock: bool = False) -> ImportP
     plan.file_shape = "orders" if table.has(ORDER_CSV_MARKER) else "sample"
     columns = _slip_columns(table, plan.file_shape)
     parsed = list(_parse_rows(table, columns, plan))
-    orders = _load_orders(session, {p.order_no for p in parsed}, lock)
+    plan.targets = load_shipment_targets(session, (p.order_no for p in parsed), lock=lock)
+    at = now()
     for row in parsed:
-        _judge(plan, row, orders.get(row.order_no))
+        _judge(plan, row, plan.targets.get(row.order_no), at)
     return plan
 
 
 def apply_plan(plan: ImportPlan, actor: str) -> int:
     """Register every planned shipment (caller commits); returns how many changed.
 
-    Each row goes through ``Order.register_shipment`` (the one rule) on the orders as
-    loaded by the plan; what the rule changed is then written with two executemany
-    statements (``_write_in_bulk``). The session is emptied first (``expunge_all``):
-    give the import a session of its own.
+    ``models.shipments.register_shipments`` decides every row again by the same rule
+    and writes them with one executemany UPDATE and one INSERT, in the session that
+    planned (on the orders as the locked plan read them; an unlocked plan's orders are
+    read again, locked).
 
     :raise models.TransitionError: an order changed since it was planned (roll back).
     """
@@ -125,47 +146,15 @@ def apply_plan(plan: ImportPlan, actor: str) -> int:
     rows = plan.to_ship + plan.to_update
     if not rows:
         return 0
-    session = object_session(rows[0].order)
-    assert session is not None, "apply the plan in the session that planned it"
-    # Detached, the orders take the rule's changes as plain objects: no unit-of-work
-    # bookkeeping per event, no flush writing them a second time at commit.
-    session.expunge_all()
-    changed = 0
-    for row in rows:
-        # The rule appends an event; the older ones are not needed for that.
-        set_committed_value(row.order, "events", [])
-        changed += row.order.register_shipment(row.slip, actor, by_hand=False)
-    _write_in_bulk(session, rows)
-    return changed
-
-
-# What register_shipment may change: the package's status and slip, and new events.
-# tests/admin_delivery/test_import_rules.py checks the bulk write against a plain flush.
-_PACKAGE_FIELDS = ("status", *SlipDetails.__slots__)
-
-
-def _write_in_bulk(session: Session, rows: list[ShipmentRow]) -> None:
-    """Persist the rule's changes to these orders with one UPDATE and one INSERT batch.
-
-    A unit-of-work flush of 10,000 packages and 10,000 events costs seconds (and on
-    SQLite inserts events one by one to learn their ids); nothing reads those ids here.
-    """
-    packages: list[dict[str, object]] = []
-    events: list[dict[str, object]] = []
-    for row in rows:
-        order, package = row.order, row.order.package
-        packages.append({"b_id": package.id,
-                         **{f"b_{name}": getattr(package, name) for name in _PACKAGE_FIELDS}})
-        events.extend({"order_id": order.id, "at": event.at or now(), "actor": event.actor,
-                       "action": event.action} for event in order.events)
-    table = Package.__table__
-    session.execute(
-        update(table).where(table.c.id == bindparam("b_id"))
-        .values({name: bindparam(f"b_{name}") for name in _PACKAGE_FIELDS}),
-        packages,
-    )
-    if events:
-        session.execute(insert(OrderEvent.__table__), events)
+    assert plan.session is not None, "apply the plan in the session that planned it"
+    slips = {row.order.order_no: row.slip for row in rows}
+    result = register_shipments(plan.session, slips, actor,
+                                targets=plan.targets if plan.locked else None)
+    if not result.ok:
+        for order_no in result.missing:
+            raise TransitionError(f"注文番号 {order_no} の注文はありません。")
+        raise TransitionError(next(iter(result.refused.values())))
+    return result.changed
 
 
 def _slip_columns(table: CsvTable, shape: str) -> tuple[str, ...]:
@@ -178,13 +167,14 @@ def _slip_columns(table: CsvTable, shape: str) -> tuple[str, ...]:
 def _parse_rows(table: CsvTable, columns: tuple[str, ...], plan: ImportPlan) -> Iterator[_Parsed]:
     """Clean each row's values; errors and skips go to ``plan``, good rows are yielded."""
     first_line: dict[str, int] = {}
+    cleaner = _Cleaner(columns)
     for line_no, raw in table.rows:
         if not raw.get("delivery_no", "").strip():
             plan.skipped.append(line_no)
             continue
         try:
             order_no = clean_order_no(raw.get("order_no", ""))
-            values = clean_slip_values({name: raw.get(name, "") for name in columns})
+            values = cleaner.clean(raw)
         except SlipFieldError as error:
             plan.errors.extend(CsvError(line_no, message) for message in error.messages)
             continue
@@ -196,82 +186,80 @@ def _parse_rows(table: CsvTable, columns: tuple[str, ...], plan: ImportPlan) -> 
         yield _Parsed(line_no, order_no, values)
 
 
-def _load_orders(session: Session, order_nos: Iterable[str], lock: bool) -> dict[str, Order]:
-    """The orders with these numbers, with their packages."""
-    wanted = sorted(order_nos)
-    found: dict[str, Order] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        query = (
-            select(Order).join(Order.package)
-            .where(Order.order_no.in_(wanted[start:start + _CHUNK]))
-            # Only what judging, the rule and the preview read (others load if touched).
-            .options(contains_eager(Order.package),
-                     load_only(Order.order_no, Order.status, Order.instructed_by_download,
-                               Order.recipient_name))
-        )
-        if lock:
-            query = query.with_for_update(of=Package)
-        for order in session.scalars(query).unique():
-            found[order.order_no] = order
-    return found
+class _Cleaner:
+    """``clean_slip_values`` for the rows of one file, once per distinct cell of a column.
+
+    A day's file repeats most cells (the carrier's code, name and telephone, the
+    shipping date); each distinct value is checked once and its outcome, cleaned
+    value or messages, reused for the rest of the file.
+    """
+
+    def __init__(self, columns: tuple[str, ...]) -> None:
+        self.columns = columns
+        self.seen: dict[str, dict[str, object]] = {name: {} for name in columns}
+
+    def clean(self, raw: dict[str, str]) -> dict[str, object]:
+        """The row's cleaned slip fields; SlipFieldError with every wrong field's message."""
+        values: dict[str, object] = {}
+        messages: list[str] = []
+        for name in self.columns:
+            cell = raw.get(name, "")
+            seen = self.seen[name]
+            if cell not in seen:
+                seen[cell] = self._clean_cell(name, cell)
+            outcome = seen[cell]
+            if isinstance(outcome, SlipFieldError):
+                messages.extend(outcome.messages)
+            else:
+                values[name] = outcome
+        if messages:
+            raise SlipFieldError(messages)
+        return values
+
+    @staticmethod
+    def _clean_cell(name: str, cell: str) -> object:
+        try:
+            return clean_slip_values({name: cell})[name]
+        except SlipFieldError as error:
+            return error
 
 
-def _judge(plan: ImportPlan, row: _Parsed, order: Order | None) -> None:
-    """Place ``row`` in the plan: to ship, to update, unchanged, or an error."""
-    if order is None:
+def _judge(plan: ImportPlan, row: _Parsed, target: ShipmentTarget | None, at: datetime) -> None:
+    """Place ``row`` in the plan by the rule: to ship, to update, unchanged, or an error."""
+    if target is None:
         if (row.order_no, row.values.get("delivery_no")) == SAMPLE_ROW[:2]:
             plan.errors.append(CsvError(row.line_no, "出荷結果サンプルの入力例の行です。"
                                                      "この行を削除してから登録してください。"))
             return
         plan.errors.append(CsvError(row.line_no, f"注文番号 {row.order_no} の注文はありません。"))
         return
-    refusal = _refusal(order)
-    if refusal:
-        plan.errors.append(CsvError(row.line_no, f"注文番号 {row.order_no}: {refusal}"))
-        return
-    slip = _slip_for(order.package, row.values)
-    planned = ShipmentRow(row.line_no, order, slip)
-    if order.package.status == PackageStatus.WAITING:
-        plan.to_ship.append(planned)
-    elif _differs(order.package, slip):
-        plan.to_update.append(planned)
+    slip = _slip_for(target, row.values)
+    decision = decide_for(target, slip, at)
+    if decision.refusal is not None:
+        plan.errors.append(CsvError(row.line_no, f"注文番号 {row.order_no}: "
+                                                 f"{_refusal_text(decision.refusal, target)}"))
+    elif target.package_status == PackageStatus.WAITING:
+        plan.to_ship.append(ShipmentRow(row.line_no, target, slip))
+    elif decision.changed:
+        plan.to_update.append(ShipmentRow(row.line_no, target, slip))
     else:
         plan.unchanged.append(row.line_no)
 
 
-def _refusal(order: Order) -> str | None:
-    """Why this order cannot take a shipment result now (None: it can)."""
-    if order.package.status == PackageStatus.NOTIFIED:
-        return "出荷通知済のため、出荷結果を変更できません。"
-    if order.status == OrderStatus.INSTRUCTED:
-        return None
-    reasons = {
-        OrderStatus.PROVISIONAL: "仮注文のため出荷できません（注文が確定していません）。",
-        OrderStatus.COMPLETED: "注文完了のままです。注文情報ダウンロードで出荷指示にしてから"
-                               "登録してください。",
-        OrderStatus.DONE: "完了した注文です。",
-        OrderStatus.CANCELLED: "キャンセルされた注文です。",
-    }
-    return reasons.get(order.status_enum, "出荷待ちの注文ではありません。")
+def _refusal_text(refusal: ShipmentRefusal, target: ShipmentTarget) -> str:
+    if refusal is ShipmentRefusal.NOTIFIED:
+        return _NOTIFIED_TEXT
+    return _NOT_INSTRUCTED_TEXTS.get(target.order_status, "出荷待ちの注文ではありません。")
 
 
-def _slip_for(package: Package, values: dict[str, object]) -> SlipDetails:
-    """The slip to register: the file's columns, and what is stored for columns it lacks."""
-    fields = {name: getattr(package, name) for name in SlipDetails.__slots__}
+def _slip_for(target: ShipmentTarget, values: dict[str, object]) -> SlipDetails:
+    """The slip to register: the file's columns, and what is stored for columns it lacks.
+
+    An empty date cell stays None: the rule keeps the stored date, or takes now if new.
+    """
+    fields = {name: getattr(target, name) for name in SLIP_FIELDS}
     fields.update(values)
-    if "delivery_date" in values and values["delivery_date"] is None:
-        fields["delivery_date"] = None  # empty cell: keep the stored date, or now if new
     return SlipDetails(**fields)  # type: ignore[arg-type]
-
-
-def _differs(package: Package, slip: SlipDetails) -> bool:
-    for name in SlipDetails.__slots__:
-        value = getattr(slip, name)
-        if name == "delivery_date" and value is None:
-            continue  # None keeps what is stored
-        if getattr(package, name) != value:
-            return True
-    return False
 
 
 def _slip_key(slip: SlipDetails) -> str:

@@ -1,0 +1,174 @@
+"""出荷結果 for many orders at once (P20's CSV): the same rule as ``Order.register_shipment``.
+
+``register_shipments(session, slips, actor)`` registers a slip per order number the way
+``Order.register_shipment(slip, actor, by_hand=False)`` would for each, deciding with the
+same ``decide_shipment``, but set-based: the orders are read with Core (only the columns
+the rule and the preview read), and the changes are written with one executemany UPDATE
+of ``packages`` and one executemany INSERT of ``order_events``. No ORM object is built;
+the session's identity map is not touched, so call it in a session that holds no
+loaded orders or packages (or expire them afterwards). Nothing is committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from .base import now
+from .orders import (
+    SLIP_FIELDS,
+    Order,
+    OrderEvent,
+    Package,
+    ShipmentDecision,
+    SlipDetails,
+    decide_shipment,
+    refusal_message,
+)
+
+_CHUNK = 500  # order numbers per SELECT: well under every database's parameter limit
+
+
+class ShipmentTarget(NamedTuple):
+    """What the rule reads of one order and its package, and what a preview lists.
+
+    The slip fields carry the package's names, so a target is a ``stored`` slip for
+    ``decide_shipment`` and ``slip_changes``.
+    """
+
+    order_id: int
+    order_no: str
+    order_status: str
+    instructed_by_download: bool
+    recipient_name: str
+    package_id: int
+    package_status: str
+    delivery_no: str
+    delivery_date: datetime | None
+    shop_code: str
+    shop_name: str
+    shop_tel: str
+    shop_memo: str
+
+
+_TARGET_COLUMNS = (
+    Order.id, Order.order_no, Order.status, Order.instructed_by_download,
+    Order.recipient_name, Package.id, Package.status,
+    *(getattr(Package, name) for name in SLIP_FIELDS),
+)
+
+
+def load_shipment_targets(session: Session, order_nos: Iterable[str], *,
+                          lock: bool = False) -> dict[str, ShipmentTarget]:
+    """The orders with these numbers that have a package, by order number.
+
+    ``lock`` takes the packages' row locks (PostgreSQL ``FOR UPDATE``) for a write to come.
+    """
+    wanted = sorted(set(order_nos))
+    found: dict[str, ShipmentTarget] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        query = (select(*_TARGET_COLUMNS).join(Order.package)
+                 .where(Order.order_no.in_(wanted[start:start + _CHUNK])))
+        if lock:
+            query = query.with_for_update(of=Package)
+        for row in session.execute(query):
+            target = ShipmentTarget._make(row)
+            found[target.order_no] = target
+    return found
+
+
+def decide_for(target: ShipmentTarget, slip: SlipDetails, at: datetime) -> ShipmentDecision:
+    """``decide_shipment`` for a CSV row (not by hand) on a loaded target."""
+    return decide_shipment(target.order_status, target.instructed_by_download,
+                           target.package_status, target, slip, by_hand=False, at=at)
+
+
+@dataclass
+class ShipmentResult:
+    """What ``register_shipments`` did, by order number.
+
+    When ``missing`` or ``refused`` is not empty, nothing was written (all or nothing).
+    """
+
+    shipped: list[str] = field(default_factory=list)  # 出荷待ち → 出荷済
+    updated: list[str] = field(default_factory=list)  # 出荷済, slip fields changed
+    unchanged: list[str] = field(default_factory=list)  # already registered as they are
+    missing: list[str] = field(default_factory=list)  # no such order (or no package)
+    refused: dict[str, str] = field(default_factory=dict)  # order_no → the rule's message
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.refused
+
+    @property
+    def changed(self) -> int:
+        return len(self.shipped) + len(self.updated)
+
+
+def register_shipments(session: Session, slips: Mapping[str, SlipDetails], actor: str, *,
+                       targets: Mapping[str, ShipmentTarget] | None = None) -> ShipmentResult:
+    """Register ``slips`` (order number → slip) as a CSV does; the caller commits.
+
+    ``targets`` are the orders as ``load_shipment_targets(..., lock=True)`` read them in
+    this transaction (a caller that judged the rows already passes them to save a
+    second read); without them they are loaded here, locked. Returns what was done;
+    writes nothing unless every slip can be registered.
+    """
+    if targets is None:
+        targets = load_shipment_targets(session, slips, lock=True)
+    result, at = ShipmentResult(), now()
+    packages: list[dict[str, object]] = []
+    events: list[dict[str, object]] = []
+    for order_no, slip in slips.items():
+        target = targets.get(order_no)
+        if target is None:
+            result.missing.append(order_no)
+            continue
+        decision = decide_for(target, slip, at)
+        if decision.refusal is not None:
+            result.refused[order_no] = refusal_message(decision.refusal, target.order_status)
+        elif decision.event is None:
+            result.unchanged.append(order_no)
+        else:
+            was_waiting = "status" in decision.values
+            (result.shipped if was_waiting else result.updated).append(order_no)
+            packages.append(_package_params(target, decision.values))
+            events.append({"order_id": target.order_id, "at": at, "actor": actor,
+                           "action": decision.event})
+    if result.ok:
+        _write(session, packages, events)
+    return result
+
+
+def _package_params(target: ShipmentTarget, values: dict[str, object]) -> dict[str, object]:
+    """The package's whole new state: what the rule changed over what is stored."""
+    params: dict[str, object] = {"b_id": target.package_id,
+                                 "b_status": values.get("status", target.package_status)}
+    for name in SLIP_FIELDS:
+        params["b_" + name] = values[name] if name in values else getattr(target, name)
+    return params
+
+
+_PACKAGES = Package.__table__
+_UPDATE_PACKAGES = (
+    update(_PACKAGES).where(_PACKAGES.c.id == bindparam("b_id"))
+    .values({name: bindparam("b_" + name) for name in ("status", *SLIP_FIELDS)})
+)
+
+
+def _write(session: Session, packages: list[dict[str, object]],
+           events: list[dict[str, object]]) -> None:
+    """One executemany UPDATE of the packages, one executemany INSERT of the events.
+
+    What a flush of ``Order.register_shipment``'s changes would write, without the unit
+    of work (tests/admin_delivery/test_import_rules.py compares the two).
+    """
+    if packages:
+        session.execute(_UPDATE_PACKAGES, packages)
+    if events:
+        session.execute(insert(OrderEvent.__table__), events)
