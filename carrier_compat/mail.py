@@ -31,7 +31,7 @@ from carrier_compat.address import (
     split_address,
 )
 from carrier_compat.errors import HeaderInjection
-from carrier_compat.mail_codec import MailProfile, encode_mail_text, profile_for
+from carrier_compat.mail_codec import MailProfile, encode_mail_text, encoded_sizes, profile_for
 
 __all__ = [
     "PreEncodedHeader",
@@ -106,6 +106,10 @@ def encode_header_words(text: str, profile: MailProfile, first_room: int) -> str
     """
     if text.isascii() and len(text) <= first_room:
         return text
+    sizes = encoded_sizes(text, profile)
+    if sizes is not None:
+        return "\n ".join(_encoded_word(text[a:b], profile)
+                          for a, b in _word_spans(sizes, profile, first_room))
     words: list[str] = []
     room, chunk = first_room, ""
     for ch in text:
@@ -116,6 +120,27 @@ def encode_header_words(text: str, profile: MailProfile, first_room: int) -> str
     if chunk:
         words.append(_encoded_word(chunk, profile))
     return "\n ".join(words)
+
+
+def _word_spans(sizes: list[tuple[int, bool]], profile: MailProfile,
+                first_room: int) -> list[tuple[int, int]]:
+    """The same breaks as encoding each growing chunk, from the characters' byte sizes.
+
+    A word is ``=?charset?B?`` + base64 + ``?=``; in ISO-2022-JP each run of double
+    bytes adds ``ESC $ B`` and ``ESC ( B`` (6 bytes).
+    """
+    overhead = len(profile.charset) + 7
+    spans: list[tuple[int, int]] = []
+    room, start, total, double = first_room, 0, 0, False
+    for index, (size, is_double) in enumerate(sizes):
+        grown = total + size + (6 if is_double and not double else 0)
+        if index > start and overhead + (grown + 2) // 3 * 4 > room:
+            spans.append((start, index))
+            room, start, double = _MAX_LINE - 1, index, False
+            grown = size + (6 if is_double else 0)
+        total, double = grown, is_double
+    spans.append((start, len(sizes)))
+    return spans
 
 
 def _split_display(value: str) -> tuple[str, str]:

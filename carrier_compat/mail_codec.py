@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 import jaconv
 
@@ -228,11 +229,11 @@ def _jis_one(ch: str, profile: MailProfile, *, substitute: bool = True) -> bytes
 
 # Per profile: character -> its bytes. A character's bytes never depend on its
 # neighbours, and bulk mail encodes the same few hundred characters again and again.
-_CHAR_CACHE: dict[tuple[MailProfile, str], dict[str, bytes]] = {}
+_CHAR_CACHE: dict[tuple[MailProfile, str], dict[str, Any]] = {}
 _CHAR_CACHE_LIMIT = 50_000
 
 
-def _char_cache(profile: MailProfile, kind: str) -> dict[str, bytes]:
+def _char_cache(profile: MailProfile, kind: str) -> dict[str, Any]:
     cache = _CHAR_CACHE.setdefault((profile, kind), {})
     if len(cache) > _CHAR_CACHE_LIMIT:  # hostile input: stay bounded
         cache.clear()
@@ -245,7 +246,7 @@ def _encode_sjis(text: str, profile: MailProfile) -> bytes:
     for ch in text:
         code = cache.get(ch)
         if code is None:
-            code = cache[ch] = _sjis_one(ch, profile)  # type: ignore[assignment]
+            code = cache[ch] = _sjis_one(ch, profile)
         out.append(code)
     return b"".join(out)
 
@@ -266,11 +267,56 @@ def _encode_iso2022jp(text: str, profile: MailProfile) -> bytes:
             double = True
         code = cache.get(ch)
         if code is None:
-            code = cache[ch] = _jis_one(ch, profile)  # type: ignore[assignment]
+            code = cache[ch] = _jis_one(ch, profile)
         out += code
     if double:
         out += b"\x1b(B"
     return bytes(out)
+
+
+# Characters no step of ``_prepare`` touches except one-to-one (no emoji, no
+# half-width kana, no line breaks): printable ASCII, CJK punctuation, kana, unified
+# ideographs and full-width forms. (A keycap needs U+20E3, which is not plain.)
+_PLAIN_RANGES = ((0x20, 0x7E), (0x3000, 0x302F),
+                 (0x3040, 0x30FF), (0x4E00, 0x9FFF), (0xFF01, 0xFF5E))
+
+
+def _is_plain(ch: str) -> bool:
+    code = ord(ch)
+    in_range = any(low <= code <= high for low, high in _PLAIN_RANGES)
+    return in_range and not _emoji._CANDIDATES.match(ch)  # what emoji conversion touches
+
+
+def encoded_sizes(text: str, profile: MailProfile) -> list[tuple[int, bool]] | None:
+    """Per character of ``text``: (its byte count, inside ``ESC $ B``), or None.
+
+    Defined only when each character encodes on its own - then the size of any
+    slice's ``encode_mail_text`` is the sum of its characters' sizes, plus 6 bytes
+    per ``ESC $ B ... ESC ( B`` run for ISO-2022-JP. None: ask ``encode_mail_text``.
+    Lets header folding find where to break without encoding every prefix.
+    """
+    cache = _char_cache(profile, "size")
+    sizes: list[tuple[int, bool]] = []
+    for ch in text:
+        size = cache.get(ch)
+        if size is None:
+            size = cache[ch] = _char_size(ch, profile)
+        if not size:
+            return None
+        sizes.append(size)
+    return sizes
+
+
+def _char_size(ch: str, profile: MailProfile) -> tuple[int, bool] | tuple[()]:
+    if not _is_plain(ch):
+        return ()
+    if profile.charset == "UTF-8":
+        return (len(ch.encode("utf-8")), False)
+    if profile.charset == "Shift_JIS":
+        return (len(_sjis_one(ch.translate(_TO_CP932), profile)), False)  # type: ignore[arg-type]
+    if ch < "\x80":
+        return (1, False)
+    return (len(_jis_one(ch.translate(_TO_CP932), profile)), True)  # type: ignore[arg-type]
 
 
 def encode_mail_text(text: str, profile: MailProfile) -> bytes:

@@ -7,6 +7,8 @@ what ``build_text_mail`` - the builder the carrier tests pin down - would have s
 
 from __future__ import annotations
 
+import base64
+import random
 import re
 
 import pytest
@@ -15,10 +17,12 @@ from carrier_compat.errors import HeaderInjection
 from carrier_compat.mail import (
     PreEncodedHeader,
     build_text_mail,
+    encode_header_words,
     resolve_profile,
     smtp_bytes,
     smtp_envelope,
 )
+from carrier_compat.mail_codec import encode_mail_text, encoded_sizes
 from ktaishop.mail_wire import WireTemplate
 
 ADDRESSES = ["m1@docomo.ne.jp", "a..b.@docomo.ne.jp", "m.2.@ezweb.ne.jp",
@@ -63,3 +67,47 @@ def test_wire_refuses_what_the_email_package_refuses():
         template.build("名前 <m@docomo.ne.jp>", "件名", "本文")
     with pytest.raises(HeaderInjection):
         WireTemplate("shop@example.jp\nBcc: x@example.com", profile)
+
+
+def _reference_words(text: str, profile, first_room: int) -> str:
+    """The folding rule spelled out: encode each growing chunk, break before overflow."""
+    def word(chunk: str) -> str:
+        data = base64.b64encode(encode_mail_text(chunk, profile)).decode("ascii")
+        return f"=?{profile.charset}?B?{data}?="
+
+    words, room, chunk = [], first_room, ""
+    for ch in text:
+        if chunk and len(word(chunk + ch)) > room:
+            words.append(word(chunk))
+            room, chunk = 75, ""
+        chunk += ch
+    return "\n ".join(words + [word(chunk)])
+
+
+def test_subject_folding_matches_encoding_every_chunk():
+    """Long subjects of many scripts break where encoding each chunk would break them."""
+    rng = random.Random(7)
+    plain = "会員様セールのお知らせ「限定」～ー・、。ａＺ０！　abc XYZ-_.:()[]髙德濵\u301c"
+    mixed = plain + "﨑①㈱∥－￢ｶﾞｷﾞ😀☀\u3030\u303d#*1\ufe0f\u20e3\u2014\u2015"
+    fast = 0
+    for carrier in ("docomo", "au", "softbank", "pc"):
+        profile = resolve_profile(f"m@{_DOMAINS[carrier]}", None)
+        for alphabet in (plain, mixed) * 150:
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 70)))
+            room = rng.choice([67, 58, 30])
+            if text.isascii() and len(text) <= room:
+                continue
+            assert encode_header_words(text, profile, room) == _reference_words(
+                text, profile, room), (carrier, text)
+            sizes = encoded_sizes(text, profile)
+            if sizes is not None:
+                fast += 1
+                runs = sum(1 for i, (_, double) in enumerate(sizes)
+                           if double and (i == 0 or not sizes[i - 1][1]))
+                encoded = encode_mail_text(text, profile)
+                assert sum(size for size, _ in sizes) + 6 * runs == len(encoded)
+    assert fast >= 500  # the size-based folding was what got checked
+
+
+_DOMAINS = {"docomo": "docomo.ne.jp", "au": "ezweb.ne.jp", "softbank": "softbank.ne.jp",
+            "pc": "example.com"}
