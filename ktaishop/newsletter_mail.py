@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from carrier_compat.decomail import InlineImage, build_deco_mail
 from carrier_compat.decomail_html import html_to_text, sanitize_deco_html
-from carrier_compat.mail import PreEncodedHeader, build_text_mail
+from carrier_compat.mail import PreEncodedHeader, build_text_mail, resolve_profile
 from models import (
     MailKind,
     Member,
@@ -35,6 +35,7 @@ from models import newsletter as rules
 from models.merge import render_merge, shop_merge_values
 from models.newsletter import Newsletter, NewsletterRecipient, NewsletterStatus, Personalised
 
+from .mail_wire import WireMail, WireTemplate
 from .outbox import BUILDERS, PREFETCH, Skip, send_now
 
 STATUS_TTL = 1.0  # seconds a worker trusts its copy of a newsletter's status
@@ -160,8 +161,15 @@ def _skip_reason(session: Session, newsletter: Newsletter, recipient: Newsletter
     return None
 
 
-def build(session: Session, message: OutboxMessage, cache: dict[str, Any]) -> EmailMessage | Skip:
-    """The newsletter mail for one outbox row (text or デコメール), or why not now."""
+_POST = "List-Unsubscribe=One-Click"
+
+
+def build(session: Session, message: OutboxMessage,
+          cache: dict[str, Any]) -> EmailMessage | WireMail | Skip:
+    """The newsletter mail for one outbox row (text or デコメール), or why not now.
+
+    A text newsletter to a bare address is written straight to bytes (``mail_wire``).
+    """
     recipient = cache.get("recipients", {}).get(message.id) or session.scalar(
         select(NewsletterRecipient).where(NewsletterRecipient.outbox_id == message.id))
     if recipient is None:
@@ -170,6 +178,11 @@ def build(session: Session, message: OutboxMessage, cache: dict[str, Any]) -> Em
     if skip := _skip_reason(session, newsletter, recipient, cache):
         return skip
     url = unsubscribe_url(recipient.member_id or 0)
+    if not newsletter.is_deco and "<" not in message.mail_to:
+        template = _wire_template(message, cache)
+        return template.build(message.mail_to, message.subject, message.body,
+                              (("List-Unsubscribe", f"<{url}>"),
+                               ("List-Unsubscribe-Post", _POST)))
     if newsletter.is_deco:
         member = _member(session, recipient, cache)
         name = SAMPLE_NAME if recipient.is_test else (member.name if member else "")
@@ -178,9 +191,18 @@ def build(session: Session, message: OutboxMessage, cache: dict[str, Any]) -> Em
         mail = build_text_mail(to=message.mail_to, mail_from=message.mail_from,
                                subject=message.subject, body=message.body)
     mail["List-Unsubscribe"] = PreEncodedHeader("List-Unsubscribe", f"<{url}>", f"<{url}>")
-    post = "List-Unsubscribe=One-Click"
-    mail["List-Unsubscribe-Post"] = PreEncodedHeader("List-Unsubscribe-Post", post, post)
+    mail["List-Unsubscribe-Post"] = PreEncodedHeader("List-Unsubscribe-Post", _POST, _POST)
     return mail
+
+
+def _wire_template(message: OutboxMessage, cache: dict[str, Any]) -> WireTemplate:
+    """One template per sender and carrier profile, kept for the worker's run."""
+    profile = resolve_profile(message.mail_to, None)
+    key = f"wire:{profile.carrier}:{profile.charset}:{message.mail_from}"
+    template = cache.get(key)
+    if template is None:
+        template = cache[key] = WireTemplate(message.mail_from, profile)
+    return template
 
 
 def _deco(newsletter: Newsletter, message: OutboxMessage, values: dict[str, str],

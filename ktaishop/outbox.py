@@ -31,7 +31,9 @@ from carrier_compat.mail import build_text_mail, smtp_bytes, smtp_envelope
 from models import MailKind, MailLog, Member, OutboxMessage, OutboxStatus, now
 
 from .extensions import db
+from .mail_wire import WireMail
 from .mailer import MailError, PermanentMailError, Transport, transport_from_url
+from .outbox_marks import MarkError, SentMarks
 
 log = logging.getLogger("ktaishop.outbox")
 
@@ -50,8 +52,8 @@ class Skip:
 
 
 # A builder for a kind of mail other than plain text (newsletters register one):
-# (session, row, cache) -> the mail, or Skip.
-Builder = Callable[[Session, OutboxMessage, dict[str, Any]], "EmailMessage | Skip"]
+# (session, row, cache) -> the mail (as a message or already as bytes), or Skip.
+Builder = Callable[[Session, OutboxMessage, dict[str, Any]], "EmailMessage | WireMail | Skip"]
 BUILDERS: dict[str, Builder] = {}
 # Loads what a kind's builder needs for a whole batch at once: (session, rows, cache).
 PREFETCH: dict[str, Callable[[Session, list[OutboxMessage], dict[str, Any]], None]] = {}
@@ -72,7 +74,7 @@ def _split(addresses: str) -> list[str]:
 
 
 def build_mail(session: Session, message: OutboxMessage,
-               cache: dict[str, Any] | None = None) -> EmailMessage | Skip:
+               cache: dict[str, Any] | None = None) -> EmailMessage | WireMail | Skip:
     """The MIME mail for one row, in the charset/emoji of the To address's carrier.
 
     :raise ValueError: (incl. HeaderInjection, DecoMailError) when it cannot be built.
@@ -89,10 +91,12 @@ def build_mail(session: Session, message: OutboxMessage,
 
 
 def deliver(session: Session, message: OutboxMessage, transport: Transport,
-            options: SendOptions) -> str | None:
+            options: SendOptions, marks: SentMarks | None = None) -> str | None:
     """Build and send one claimed row and record the outcome (not committed).
 
-    Returns None when sent (or skipped on purpose), else the Japanese error text.
+    With ``marks`` a row without an order is recorded as sent at once, committed
+    (see ktaishop.outbox_marks). Returns None when sent (or skipped on purpose),
+    else the Japanese error text.
     """
     try:
         mail = build_mail(session, message, options.cache)
@@ -105,13 +109,20 @@ def deliver(session: Session, message: OutboxMessage, transport: Transport,
         message.next_attempt_at = mail.next_attempt_at or now()
         message.last_error = mail.reason
         return None
-    sender, rcpts = smtp_envelope(mail)
+    if isinstance(mail, WireMail):
+        data, sender, rcpts = mail.data, mail.mail_from, list(mail.rcpts)
+    else:
+        sender, rcpts = smtp_envelope(mail)
+        data = smtp_bytes(mail)
     try:
-        transport.send(smtp_bytes(mail), sender, rcpts)
+        transport.send(data, sender, rcpts)
     except MailError as error:
         _record_failure(session, message, error, options)
         return error.message
-    _mark_sent(session, message)
+    if marks is not None and message.order_id is None:
+        marks.mark(session, message, now())
+    else:
+        _mark_sent(session, message)
     return None
 
 
@@ -248,6 +259,8 @@ def send_claimed(session: Session, ids: list[int], lease_until: datetime,
     """
     sent = 0
     messages = _load_batch(session, ids, options)
+    session.commit()  # end the batch's read transaction: "sent" marks commit on their own
+    marks = SentMarks.for_session(session)
     for index, message_id in enumerate(ids):
         if (pace is not None and not pace()) or now() >= lease_until - timedelta(seconds=2):
             release(session, ids[index:])
@@ -255,24 +268,25 @@ def send_claimed(session: Session, ids: list[int], lease_until: datetime,
         message = messages.get(message_id)
         if message is None or message.status != OutboxStatus.SENDING:
             continue
-        error = _deliver_guarded(session, message, transport, options)
+        error = _deliver_guarded(session, message, transport, options, marks)
         if error is None and message.status == OutboxStatus.SENT:
             sent += 1
         elif error is not None:
             log.warning("outbox %s (%s): %s", message.id, message.mail_to, error)
-        session.commit()
+        if session.in_transaction() or session.dirty:
+            session.commit()  # a failure, a skip, or an order mail's sent + MailLog
     return sent
 
 
 def _deliver_guarded(session: Session, message: OutboxMessage, transport: Transport,
-                     options: SendOptions) -> str | None:
+                     options: SendOptions, marks: SentMarks | None) -> str | None:
     """``deliver``, but a bug with one message fails that message, not the whole batch.
 
     Database errors still propagate: the worker reconnects and the leases protect rows.
     """
     try:
-        return deliver(session, message, transport, options)
-    except SQLAlchemyError:
+        return deliver(session, message, transport, options, marks)
+    except (SQLAlchemyError, MarkError):
         raise
     except Exception as error:
         log.exception("outbox %s: unexpected error", message.id)
