@@ -6,11 +6,14 @@ declarations into the ``style`` attributes of one page.
 
 The page is not parsed into a tree (templates produce well-formed XHTML, and the whole
 step must cost a small fraction of rendering). One ``re.split`` picks out only the tags
-that matter — start tags some rule's subject may match, plus start and end tags of the
-element names an ancestor compound can have — and leaves the rest of the page as
-untouched text between them. A short Python loop then keeps a stack of the open
-ancestor candidates for descendant rules. Each distinct tag's analysis and rewrite is
-remembered per stylesheet, so repeated product rows cost a dict lookup each.
+that matter — start tags some rule's subject or ancestor may match, plus start and end
+tags of the element names ancestors have been seen with (learnt page by page: a scan
+that meets an ancestor under a new element name starts again with that name tracked) —
+and leaves the rest of the page as untouched text between them. A short Python loop
+then keeps a stack of the open ancestor candidates for descendant rules. Each distinct
+tag's analysis and rewrite is remembered per stylesheet, so repeated product rows cost
+a dict lookup each. A caller may have other start tags (links) rewritten in the same
+scan (see :class:`TagMarker`).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ Response side (HTML to keitai only): CSS is inlined for browsers without ``<styl
 support, the page is encoded with the carrier's charset and emoji, the session key
 (cookie-less handsets) and ``guid=ON`` (docomo) are added to internal links, forms and
 redirects, and ``Content-Type`` names ``carrier.content_type`` and ``carrier.charset``.
+The page work is :func:`carrier_compat.pipeline.keitai_page` (one scan, one encode).
 
 Config keys: ``CARRIER_GATEWAY_RANGES`` (GatewayRanges or None = published default),
 ``KEITAI_SESSION_PARAM`` ('ksid'), ``KEITAI_SESSION_IDLE_MINUTES`` (30),
