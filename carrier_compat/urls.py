@@ -220,19 +220,19 @@ def _plan(
 # during the same scan as the CSS inlining, and remembered per distinct tag); the page
 # is encoded once; the marks are then replaced by the shopper's parameters in bytes.
 # XML forbids these control characters, so a page that has them takes the slow path.
-# A mark is MARK followed by a letter saying what goes there; a URL needing the careful
-# treatment is wrapped between MARK + "u" and MARK + "e". Splitting the bytes at MARK
-# is a memchr-speed C loop.
-MARK = "\x01"
-MARK_QUERY, MARK_AMP, MARK_HIDDEN = MARK + "q", MARK + "a", MARK + "h"
-MARK_URL, MARK_URL_END = MARK + "u", MARK + "e"
+# One control character per kind of mark; a URL needing the careful treatment is
+# wrapped between MARK_URL and MARK_URL_END. Single-byte marks matter: finding and
+# replacing one byte runs at memchr speed, a two-byte needle is many times slower.
+MARK_QUERY, MARK_AMP, MARK_HIDDEN, MARK_URL, MARK_URL_END = "\x01", "\x02", "\x03", "\x04", "\x05"
+_MARKS = (MARK_QUERY, MARK_AMP, MARK_HIDDEN, MARK_URL, MARK_URL_END)
 LINK_TAGS = frozenset({"a", "form"})
 _MARK_MEMO_LIMIT = 4096
 
 
 def can_mark(page: str) -> bool:
     """True if *page* holds none of the mark characters (true for every XML page)."""
-    return MARK not in page
+    # One `in` per character: a memchr-speed search each, far cheaper than a regex.
+    return not any(mark in page for mark in _MARKS)
 
 
 class LinkMarker:
@@ -300,22 +300,25 @@ def mark_links(page: str, marker: LinkMarker) -> str:
 
 def fill_marks(body: bytes, params: Params, codec: str) -> bytes:
     """An encoded, marked page with the marks replaced by *params* (ASCII)."""
-    parts = body.split(MARK.encode())
-    if len(parts) == 1:
-        return body
     suffix = html.escape("&".join(f"{quote(n, safe='')}={quote(v, safe='')}" for n, v in params))
     added = {
-        b"q": f"?{suffix}".encode(),
-        b"a": f"&amp;{suffix}".encode(),
-        b"h": hidden_inputs(params).encode(),
-        b"e": b"",
+        MARK_QUERY.encode(): f"?{suffix}".encode(),
+        MARK_AMP.encode(): f"&amp;{suffix}".encode(),
+        MARK_HIDDEN.encode(): hidden_inputs(params).encode(),
     }
+    if MARK_URL.encode() in body:
+        body = _fill_urls(body, params, codec)
+    for mark, value in added.items():
+        body = body.replace(mark, value)
+    return body
+
+
+def _fill_urls(body: bytes, params: Params, codec: str) -> bytes:
+    """Wrapped URLs the careful way, as rewrite_links treats them."""
+    parts = body.split(MARK_URL.encode())
     out = [parts[0]]
     for part in parts[1:]:
-        kind = part[:1]
-        if kind == b"u":  # a wrapped URL: the careful way, as rewrite_links does
-            url = html.unescape(part[1:].decode(codec))
-            out.append(html.escape(add_params(url, params), quote=True).encode(codec))
-        else:
-            out += (added[kind], part[1:])
+        raw, _, rest = part.partition(MARK_URL_END.encode())
+        url = html.unescape(raw.decode(codec))
+        out += (html.escape(add_params(url, params), quote=True).encode(codec), rest)
     return b"".join(out)
