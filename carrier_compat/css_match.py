@@ -201,8 +201,10 @@ def _apply_once(
     stack_names = _stack_names(sheet)
     parts = _split_pattern(sheet, stack_names, marked).split(html)
     stack: list[TagInfo] = []
-    memo = sheet.tag_info
+    # Local names: this loop runs once per interesting tag of every page.
+    memo_get = sheet.tag_info.get
     contexts = sheet.contexts
+    mark = marker.mark if marker is not None else None
     for index in range(1, len(parts), 2):
         tag = parts[index]
         if tag[1] == "/":
@@ -212,7 +214,7 @@ def _apply_once(
             else:
                 _close(stack, name)
             continue
-        info = memo.get(tag) or _tag_info(tag, sheet)
+        info = memo_get(tag) or _tag_info(tag, sheet)
         if info.descendant and stack:
             # Same tag under the same open ancestors (identity-hashed): same result.
             key = (info, *stack)
@@ -221,11 +223,11 @@ def _apply_once(
                 styled = _in_context(tag, info, stack, sheet)
                 if len(contexts) < _MEMO_LIMIT:
                     contexts[key] = styled
+            parts[index] = styled
         else:
-            styled = info.static
-        if marker is not None and info.name in marked:
-            styled = marker.mark(styled)
-        parts[index] = styled
+            parts[index] = styled = info.static
+        if mark is not None and info.name in marked:
+            parts[index] = mark(styled)
         if not info.empty:
             if info.name in stack_names:
                 stack.append(info)
