@@ -167,6 +167,31 @@ def _ilike(element: ascii_icontains, compiler, **kw) -> str:
     return f"{compiler.process(column, **kw)} ILIKE {compiler.process(pattern, **kw)} ESCAPE '/'"
 
 
+class tel_contains(FunctionElement):  # noqa: N801 (an SQL construct, named like one)
+    """A phone number contains ``digits``, compared without hyphens however it was stored.
+
+    PostgreSQL has a trigram index on exactly ``replace(tel, '-', '')`` (migration
+    0004). SQLite scans: there the cheap LIKE goes first and replace() runs only on
+    numbers stored with hyphens.
+    """
+
+    type = Boolean()
+    inherit_cache = True
+
+
+@compiles(tel_contains)
+def _tel_scan(element: tel_contains, compiler, **kw) -> str:
+    column, pattern = (compiler.process(c, **kw) for c in element.clauses)
+    return (f"({column} LIKE {pattern} ESCAPE '/' OR ({column} LIKE '%-%'"
+            f" AND replace({column}, '-', '') LIKE {pattern} ESCAPE '/'))")
+
+
+@compiles(tel_contains, "postgresql")
+def _tel_indexed(element: tel_contains, compiler, **kw) -> str:
+    column, pattern = (compiler.process(c, **kw) for c in element.clauses)
+    return f"replace({column}, '-', '') LIKE {pattern} ESCAPE '/'"
+
+
 def _pattern(text: str) -> str:
     escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
     return f"%{escaped}%"
@@ -194,10 +219,7 @@ def keyword_condition(term: str) -> ColumnElement[bool]:
         checks.append(ascii_icontains(Order.purchaser_email, _pattern(normal)))
     digits = _TEL_PUNCTUATION.sub("", normal)
     if digits.isdigit():
-        # Compared without hyphens, however it was stored or typed; PostgreSQL has a
-        # trigram index on exactly this expression (migration 0004).
-        bare_tel = func.replace(Order.purchaser_tel, "-", "")
-        checks.append(bare_tel.contains(digits, autoescape=True))
+        checks.append(tel_contains(Order.purchaser_tel, _pattern(digits)))
     return or_(*checks)
 
 
