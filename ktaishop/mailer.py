@@ -14,7 +14,7 @@ import os
 import smtplib
 import ssl
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -52,7 +52,8 @@ class PermanentMailError(MailError):
 
 
 class Transport(Protocol):
-    def send(self, data: bytes, mail_from: str, rcpts: Sequence[str]) -> None: ...
+    def send(self, data: bytes, mail_from: str, rcpts: Sequence[str],
+             before_data: Callable[[], None] | None = None) -> None: ...
 
     def close(self) -> None: ...
 
@@ -87,7 +88,10 @@ class FileTransport:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    def send(self, data: bytes, mail_from: str, rcpts: Sequence[str]) -> None:
+    def send(self, data: bytes, mail_from: str, rcpts: Sequence[str],
+             before_data: Callable[[], None] | None = None) -> None:
+        if before_data is not None:
+            before_data()
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             name = f"{datetime.now():%Y%m%d-%H%M%S-%f}-{uuid.uuid4().hex[:8]}.eml"
@@ -118,11 +122,14 @@ class SmtpTransport:
         self.config = config
         self._conn: smtplib.SMTP | None = None
 
-    def send(self, data: bytes, mail_from: str, rcpts: Sequence[str]) -> None:
+    def send(self, data: bytes, mail_from: str, rcpts: Sequence[str],
+             before_data: Callable[[], None] | None = None) -> None:
         """Deliver ``data`` to ``rcpts``; a refused secondary recipient is skipped.
 
         A connection the server closed while idle is noticed at MAIL FROM, before any
         of the message went out, so that case reconnects and tries once more.
+        ``before_data`` runs after the envelope was accepted and before DATA; if it
+        raises, the transaction is reset and nothing is sent.
         """
         fresh = self._conn is None
         try:
@@ -134,6 +141,12 @@ class SmtpTransport:
                 raise TemporaryMailError("メールサーバーとの接続が切れました。") from None
             conn = self._connect()
             self._envelope_or_raise(conn, mail_from, rcpts)
+        if before_data is not None:
+            try:
+                before_data()
+            except BaseException:
+                self._reset(conn)
+                raise
         self._data(conn, data)
 
     def _envelope_or_raise(self, conn: smtplib.SMTP, mail_from: str,

@@ -115,12 +115,12 @@ def deliver(session: Session, message: OutboxMessage, transport: Transport,
         sender, rcpts = smtp_envelope(mail)
         data = smtp_bytes(mail)
     try:
-        transport.send(data, sender, rcpts)
+        transport.send(data, sender, rcpts, before_data=marks.wait if marks else None)
     except MailError as error:
         _record_failure(session, message, error, options)
         return error.message
     if marks is not None and message.order_id is None:
-        marks.mark(session, message, now())
+        marks.start(session, message, now())
     else:
         _mark_sent(session, message)
     return None
@@ -257,10 +257,19 @@ def send_claimed(session: Session, ids: list[int], lease_until: datetime,
     Stops early (releasing the rest) when ``pace()`` says stop or the lease is about
     to run out - another worker may claim the rows after that.
     """
-    sent = 0
     messages = _load_batch(session, ids, options)
     session.commit()  # end the batch's read transaction: "sent" marks commit on their own
     marks = SentMarks.for_session(session)
+    if marks is None:
+        return _send_loaded(session, ids, messages, lease_until, transport, options, pace, None)
+    with marks:
+        return _send_loaded(session, ids, messages, lease_until, transport, options, pace, marks)
+
+
+def _send_loaded(session: Session, ids: list[int], messages: dict[int, OutboxMessage],
+                 lease_until: datetime, transport: Transport, options: SendOptions,
+                 pace: Callable[[], bool] | None, marks: SentMarks | None) -> int:
+    sent = 0
     for index, message_id in enumerate(ids):
         if (pace is not None and not pace()) or now() >= lease_until - timedelta(seconds=2):
             release(session, ids[index:])
