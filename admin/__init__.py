@@ -36,6 +36,7 @@ from . import (  # noqa: E402,F401
     members,
     newsletters,
     orders,
+    paging,
     preview,
     products,
     settings,

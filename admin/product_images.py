@@ -15,8 +15,6 @@ Contract:
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 import uuid
 import warnings
 from dataclasses import dataclass
@@ -24,6 +22,8 @@ from pathlib import Path
 
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from carrier_compat.images import write_atomically
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 24_000_000  # e.g. 6000 x 4000; far above any product photo
@@ -110,7 +110,7 @@ def store(prepared: PreparedImage) -> str:
     directory = image_dir()
     directory.mkdir(parents=True, exist_ok=True)
     name = f"{uuid.uuid4().hex}.{prepared.extension}"
-    _write_atomically(directory / name, prepared.data)
+    write_atomically(directory / name, prepared.data)
     return name
 
 
@@ -144,7 +144,7 @@ def thumbnail_path(name: str) -> Path | None:
     out = io.BytesIO()
     flat.save(out, "JPEG", quality=80)
     target.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomically(target, out.getvalue())
+    write_atomically(target, out.getvalue())
     return target
 
 
@@ -155,14 +155,3 @@ def _thumb_name(name: str) -> str:
 def _safe_name(name: str) -> bool:
     """Only plain file names we could have written (no paths, no dot files)."""
     return bool(name) and "/" not in name and "\\" not in name and not name.startswith(".")
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

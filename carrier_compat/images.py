@@ -60,7 +60,7 @@ def scaled_image(src_path: str | Path, carrier: Any, cache_dir: str | Path) -> t
     fmt, data = _render(src, width, formats, budget)
     cache.mkdir(parents=True, exist_ok=True)
     target = cache / f"{stem}.{EXTENSIONS[fmt]}"
-    _write_atomically(target, data)
+    write_atomically(target, data)
     return target, MIMETYPES[fmt]
 
 
@@ -127,7 +127,8 @@ def _flatten(image: Image.Image) -> Image.Image:
     return image.convert("RGB") if image.mode != "RGB" else image
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` so a reader sees the old file or the whole new one."""
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
     try:
         with os.fdopen(fd, "wb") as handle:
