@@ -25,6 +25,7 @@ Japanese "geta" placeholder), never ``?`` and never nothing.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -94,6 +95,9 @@ _TO_CP932 = str.maketrans({
     "\u301c": "\uff5e", "\u2016": "\u2225", "\u2212": "\uff0d", "\u00a2": "\uffe0",
     "\u00a3": "\uffe1", "\u00ac": "\uffe2", "\u2014": "\u2015", "\u00a6": "\uffe4",
 })
+_TO_CP932_CHARS = re.compile("[" + "".join(chr(c) for c in _TO_CP932) + "]")
+# All that jaconv.h2z(kana=True) changes (with the voicing marks it joins).
+_HALF_WIDTH_KANA = re.compile("[\uff61-\uff9f]")
 # IBM-extension kanji that au cannot take (its emoji live in those JIS rows):
 # the everyday form a reader recognises. Others fall back to NFKC, then 〓.
 _COMMON_FORM = str.maketrans({
@@ -185,8 +189,9 @@ def _prepare(text: str, profile: MailProfile) -> str:
         text = carrier_emoji(text, profile.emoji)
     if profile.charset == "UTF-8":
         return text
-    text = text.translate(_TO_CP932)
-    if profile.charset == "ISO-2022-JP":
+    if _TO_CP932_CHARS.search(text):  # the search runs in C; translate costs per character
+        text = text.translate(_TO_CP932)
+    if profile.charset == "ISO-2022-JP" and _HALF_WIDTH_KANA.search(text):
         # RFC 1468 has no half-width katakana; handsets show the full-width ones.
         text = jaconv.h2z(text, kana=True, ascii=False, digit=False)
     return text
@@ -242,6 +247,10 @@ def _char_cache(profile: MailProfile, kind: str) -> dict[str, Any]:
 
 def _encode_sjis(text: str, profile: MailProfile) -> bytes:
     cache = _char_cache(profile, "sjis")
+    try:
+        return b"".join(map(cache.__getitem__, text))  # every character seen before
+    except KeyError:
+        pass
     out = []
     for ch in text:
         code = cache.get(ch)

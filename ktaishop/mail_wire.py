@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from email.utils import formatdate, make_msgid
 
-from carrier_compat.address import header_address, is_valid_address, split_address
+from carrier_compat.address import header_address, split_address
 from carrier_compat.mail import (
     build_text_mail,
     check_header_value,
@@ -70,9 +70,10 @@ class WireTemplate:
         :raise HeaderInjection: on a line break in ``subject`` or an extra header.
         :raise ValueError: when ``to`` is not a bare valid address.
         """
-        if not is_valid_address(to):
-            raise ValueError(f"invalid mail address in To: {to!r}")
-        wire_to = header_address(to)
+        try:
+            wire_to = header_address(to)
+        except ValueError:
+            raise ValueError(f"invalid mail address in To: {to!r}") from None
         check_header_value(subject, "Subject")
         encoded_subject = encode_header_words(subject, self.profile, _SUBJECT_ROOM)
         cte, payload = self._body(body)

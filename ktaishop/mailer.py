@@ -183,10 +183,14 @@ class SmtpTransport:
         return conn
 
     def _envelope(self, conn: smtplib.SMTP, mail_from: str, rcpts: Sequence[str]) -> None:
-        """MAIL FROM and RCPT TO; the first recipient (To) must be accepted."""
-        self._checked(conn, conn.mail(mail_from), "MAIL FROM")
+        """MAIL FROM and RCPT TO; the first recipient (To) must be accepted.
+
+        The addresses are already in SMTP form (``envelope_address``), so they are
+        written as they are instead of through smtplib's ``quoteaddr`` parser.
+        """
+        self._checked(conn, conn.docmd("mail", f"FROM:<{mail_from}>"), "MAIL FROM")
         for index, rcpt in enumerate(rcpts):
-            code, answer = conn.rcpt(rcpt)
+            code, answer = conn.docmd("rcpt", f"TO:<{rcpt}>")
             if code in (250, 251):
                 continue
             if index == 0:

@@ -45,8 +45,15 @@ SAMPLE_NAME = "テスト 太郎"
 
 # -- unsubscribe links ----------------------------------------------------------------
 
+_SERIALIZERS: dict[str, URLSafeSerializer] = {}
+
+
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="newsletter-unsubscribe")
+    key = current_app.config["SECRET_KEY"]
+    serializer = _SERIALIZERS.get(key)
+    if serializer is None:
+        serializer = _SERIALIZERS[key] = URLSafeSerializer(key, salt="newsletter-unsubscribe")
+    return serializer
 
 
 def unsubscribe_token(member_id: int) -> str:
