@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import html
 import time
+import zlib
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous.encoding import base64_encode
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from carrier_compat.decomail import InlineImage, build_deco_mail
 from carrier_compat.decomail_html import html_to_text, sanitize_deco_html
@@ -45,19 +47,47 @@ SAMPLE_NAME = "テスト 太郎"
 
 # -- unsubscribe links ----------------------------------------------------------------
 
-_SERIALIZERS: dict[str, URLSafeSerializer] = {}
+class _Tokens:
+    """Signs member ids as ``URLSafeSerializer.dumps`` does, with the key derived once.
+
+    For an int the serializer's payload is its decimal digits, base64url-encoded unless
+    zlib makes them shorter (then the serializer itself is asked), then ``.`` and the
+    signer's signature; a newsletter signs one per recipient, so the per-call signer
+    set-up was most of it.
+    tests/mail/test_mail_wire.py checks the tokens equal ``dumps``..
+    """
+
+    def __init__(self, secret_key: str) -> None:
+        self.serializer = URLSafeSerializer(secret_key, salt="newsletter-unsubscribe")
+        self.signer = self.serializer.make_signer(self.serializer.salt)
+        self.key = self.signer.derive_key()
+
+    def dumps(self, member_id: int) -> str:
+        digits = str(member_id).encode("ascii")
+        if type(member_id) is not int or len(zlib.compress(digits)) < len(digits) - 1:
+            return self.serializer.dumps(member_id)
+        payload = base64_encode(digits)
+        signature = base64_encode(self.signer.algorithm.get_signature(self.key, payload))
+        return (payload + self.signer.sep + signature).decode("ascii")
+
+
+_TOKENS: dict[str, _Tokens] = {}
+
+
+def _tokens() -> _Tokens:
+    key = current_app.config["SECRET_KEY"]
+    tokens = _TOKENS.get(key)
+    if tokens is None:
+        tokens = _TOKENS[key] = _Tokens(key)
+    return tokens
 
 
 def _serializer() -> URLSafeSerializer:
-    key = current_app.config["SECRET_KEY"]
-    serializer = _SERIALIZERS.get(key)
-    if serializer is None:
-        serializer = _SERIALIZERS[key] = URLSafeSerializer(key, salt="newsletter-unsubscribe")
-    return serializer
+    return _tokens().serializer
 
 
 def unsubscribe_token(member_id: int) -> str:
-    return _serializer().dumps(member_id)
+    return _tokens().dumps(member_id)
 
 
 def member_id_from_token(token: str) -> int | None:
@@ -241,6 +271,9 @@ def prefetch(session: Session, messages: list[OutboxMessage], cache: dict[str, A
         select(NewsletterRecipient, Member)
         .outerjoin(Member, Member.id == NewsletterRecipient.member_id)
         .where(NewsletterRecipient.outbox_id.in_([m.id for m in messages]))
+        # Only what sending reads (may_receive, the name): a member row is wide.
+        .options(load_only(Member.id, Member.name, Member.newsletter, Member.status,
+                           Member.bounced))
         .execution_options(populate_existing=True)).all()
     cache["recipients"] = {recipient.outbox_id: recipient for recipient, _ in rows}
     # Held here: the session's identity map is weak and would forget them.
