@@ -102,3 +102,29 @@ def test_a_refused_decision_is_never_written(demo_shop, db):
     finally:
         session.rollback()
         session.close()
+
+
+def test_an_unlocked_plan_is_judged_again_when_applied(demo_shop, db):
+    """apply_plan on a plan read without locks reads the orders again, locked, and
+    refuses (nothing written) an order cancelled in between."""
+    from admin.shipping_import import apply_plan, plan_import
+
+    first, second = waiting_instructed(db)[:2]
+    data = (f"order_no,delivery_no\r\n{first.order_no},11\r\n{second.order_no},22\r\n"
+            ).encode("cp932")
+    db.rollback()
+    session = _db.new_session()
+    try:
+        plan = plan_import(session, data)
+        assert plan.ok and len(plan.to_ship) == 2
+        session.rollback()  # the preview's transaction ends (on SQLite: its write lock)
+        second.cancel(db, "another admin")
+        db.commit()
+        before = snapshot(db)
+        with pytest.raises(TransitionError) as raised:
+            apply_plan(plan, "tester")
+        assert "キャンセル" in raised.value.message
+    finally:
+        session.rollback()
+        session.close()
+    assert snapshot(db) == before
