@@ -154,7 +154,29 @@ def queue_newsletter(app) -> int:
         return count
 
 
-def workers_rate(app, url: str, port: int, workers: int, count: int, instance: Path) -> float:
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of ``pids`` so far, from /proc (0 for a pid that is gone)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def _backend_pids(engine) -> list[int]:
+    with engine.connect() as conn:
+        return list(conn.execute(text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid()")).scalars())
+
+
+def workers_rate(app, url: str, port: int, workers: int, count: int, instance: Path,
+                 sink_pids: list[int]) -> tuple[float, dict[str, float]]:
+    """Messages per second, and CPU microseconds per message of each party meanwhile."""
     repo = str(Path(__file__).resolve().parent.parent)
     path = os.pathsep.join(p for p in (repo, os.environ.get("PYTHONPATH", "")) if p)
     env = dict(os.environ, PYTHONPATH=path, KTAISHOP_DATABASE_URL=url,
@@ -168,21 +190,26 @@ def workers_rate(app, url: str, port: int, workers: int, count: int, instance: P
     time.sleep(3.0)  # let them start and sit idle, polling
     try:
         queue_newsletter(app)
-        start = time.perf_counter()
         engine = create_engine(url)
+        parties = {"workers": [p.pid for p in procs], "sink": sink_pids,
+                   "postgres": _backend_pids(engine)}
+        before = {name: _cpu_seconds(pids) for name, pids in parties.items()}
+        start = time.perf_counter()
         with engine.connect() as conn:
             while conn.execute(select(func.count()).select_from(text("outbox"))
                                .where(text("status = 'sent'"))).scalar() < count:
                 conn.rollback()
                 time.sleep(0.05)
         elapsed = time.perf_counter() - start
+        cpu = {name: (_cpu_seconds(pids) - before[name]) / count * 1e6
+               for name, pids in parties.items()}
         engine.dispose()
     finally:
         for proc in procs:
             proc.terminate()
         for proc in procs:
             proc.wait(10)
-    return count / elapsed
+    return count / elapsed, cpu
 
 
 def _database(base_url: str) -> tuple[str, str]:
@@ -215,14 +242,14 @@ def main() -> int:
         return 0
     port, counter, sinks = start_sink()
     try:
-        return _run(url, port, counter, count)
+        return _run(url, port, counter, count, [sink.pid for sink in sinks])
     finally:
         for sink in sinks:
             sink.terminate()
         _drop(base_url, name)
 
 
-def _run(url: str, port: int, counter, count: int) -> int:
+def _run(url: str, port: int, counter, count: int, sink_pids: list[int]) -> int:
     from ktaishop import create_app
     from ktaishop.migrate import upgrade
 
@@ -230,11 +257,12 @@ def _run(url: str, port: int, counter, count: int) -> int:
     with tempfile.TemporaryDirectory() as instance:
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench",
                           "MAIL_URL": "file:///dev/null"})
+        load_before = os.getloadavg()
         raw = raw_rate(port, count)
         prepare(url, count)
-        one = workers_rate(app, url, port, 1, count, Path(instance))
+        one, cpu_one = workers_rate(app, url, port, 1, count, Path(instance), sink_pids)
         prepare(url, count)
-        two = workers_rate(app, url, port, 2, count, Path(instance))
+        two, cpu_two = workers_rate(app, url, port, 2, count, Path(instance), sink_pids)
         with app.app_context():
             from ktaishop.extensions import db
 
@@ -246,6 +274,12 @@ def _run(url: str, port: int, counter, count: int) -> int:
           f"({one / raw:.2f}x raw, target >= 0.5)")
     print(f"  ktaishop worker x2:                {two:8.0f} msg/s  ({two / one:.2f}x one worker, "
           "target >= 1.8)")
+    for label, cpu in (("x1", cpu_one), ("x2", cpu_two)):
+        print(f"  CPU per message, {label}: " + ", ".join(
+            f"{name} {value:.0f} us" for name, value in cpu.items()))
+    load_after = os.getloadavg()
+    print(f"  load average (1 min) before {load_before[0]:.2f}, after {load_after[0]:.2f} "
+          "- other work on these CPUs lowers the worker figures")
     return 0
 
 

@@ -8,6 +8,7 @@ for ``MailKind.NEWSLETTER``), which re-checks that the member still wants it, ho
 
 from __future__ import annotations
 
+import hmac
 import html
 import time
 import zlib
@@ -67,7 +68,7 @@ class _Tokens:
         if type(member_id) is not int or len(zlib.compress(digits)) < len(digits) - 1:
             return self.serializer.dumps(member_id)
         payload = base64_encode(digits)
-        signature = base64_encode(self.signer.algorithm.get_signature(self.key, payload))
+        signature = base64_encode(hmac.digest(self.key, payload, self.signer.digest_method))
         return (payload + self.signer.sep + signature).decode("ascii")
 
 

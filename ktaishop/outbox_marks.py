@@ -30,6 +30,10 @@ from models import OutboxMessage, OutboxStatus
 
 _SQL = "UPDATE outbox SET status = {p}, sent_at = {p}, last_error = '' WHERE id = {p}"
 _PG_SQL = _SQL.format(p="$%d") % (1, 2, 3)
+# Prepared once per database connection (noted in the pool's per-connection info):
+# PostgreSQL then neither parses nor plans the statement per message.
+_PG_NAME = b"ktaishop_outbox_sent"
+_PREPARED = "ktaishop.outbox_sent_prepared"
 _GUARDED = ("before_cursor_execute", "commit", "rollback")
 
 
@@ -98,8 +102,14 @@ class SentMarks:
         pgconn = self.raw.pgconn
         if pgconn.transaction_status != pq.TransactionStatus.IDLE:
             raise MarkError(f"connection not idle ({pgconn.transaction_status!r})")
+        if not self.connection.info.get(_PREPARED):
+            pgconn.exec_(b"DEALLOCATE " + _PG_NAME)  # left from a failed run? (error if not)
+            result = pgconn.prepare(_PG_NAME, _PG_SQL.encode())
+            if result.status != pq.ExecStatus.COMMAND_OK:
+                raise MarkError((result.error_message or b"").decode("utf-8", "replace"))
+            self.connection.info[_PREPARED] = True
         params = [OutboxStatus.SENT.value.encode(), str(value).encode(), str(message_id).encode()]
-        pgconn.send_query_params(_PG_SQL.encode(), params)
+        pgconn.send_query_prepared(_PG_NAME, params)
         while pgconn.flush():  # non-blocking connection: push the rest when writable
             select.select([], [pgconn.socket], [], 30.0)
 
@@ -120,6 +130,7 @@ class SentMarks:
         except Exception as error:
             failure = str(error)
         if failure:
+            self.connection.info.pop(_PREPARED, None)  # prepare again on a new try
             raise MarkError(f"outbox {message.id}: could not record sent: {failure}")
 
 
