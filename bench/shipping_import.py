@@ -3,8 +3,10 @@
 Import path (what 確定 does, admin.delivery_upload._apply): in a session of its own,
 ``plan_import(lock=True)`` reads the CP932 file (encoding sniffing, header
 normalisation, every value checked), reads the 10,000 orders and packages (locked) and
-judges each row by the shop's rule (models.orders.decide_shipment); ``apply_plan``
-writes the rule's changes (packages → 出荷済 and one event each); then one commit.
+judges each row by the shop's rule (models.orders.decide_shipment); the plan's
+fingerprint is checked against the preview's; ``apply_plan`` writes the rule's changes
+(packages → 出荷済 and one event each); then one commit. (The preview itself, a
+request of its own before 確定, is not timed.)
 Baseline: one SELECT of the ids, then an ``executemany`` UPDATE of the packages and an
 ``executemany`` INSERT of the events, then commit - the least any importer could do.
 
@@ -92,7 +94,19 @@ def reset() -> None:
         conn.execute(delete(OrderEvent))
 
 
-def import_file(data: bytes) -> tuple[float, float, dict[str, int]]:
+def preview(data: bytes) -> str:
+    """The preview's fingerprint, as the upload page puts it in the 確定 form (not timed)."""
+    from admin.shipping_import import plan_import
+
+    session = db.new_session()
+    try:
+        return plan_import(session, data).fingerprint()
+    finally:
+        session.rollback()
+        session.close()
+
+
+def import_file(data: bytes, fingerprint: str) -> tuple[float, float, dict[str, int]]:
     """(seconds to read and judge, seconds to apply and commit, the plan's counts)."""
     from admin.shipping_import import apply_plan, plan_import
 
@@ -102,6 +116,8 @@ def import_file(data: bytes) -> tuple[float, float, dict[str, int]]:
         plan = plan_import(session, data, lock=True)
         if not plan.ok:
             raise SystemExit(f"unexpected errors: {[str(e) for e in plan.errors[:5]]}")
+        if plan.fingerprint() != fingerprint:
+            raise SystemExit("the plan at 確定 differs from the preview's")
         judged = time.perf_counter()
         apply_plan(plan, ACTOR)
         session.commit()
@@ -137,13 +153,13 @@ def main() -> None:
             reset()
             base = baseline(numbers)
             reset()
-            judge, apply, counts = import_file(data)
+            judge, apply, counts = import_file(data, preview(data))
             shipped = shipped_in_db()
             if counts["ship"] != args.rows or shipped != args.rows:
                 raise SystemExit(f"round {number}: 出荷済 {counts['ship']}, in db {shipped}")
             rounds.append((base, judge, apply))
             print(f"round {number}: baseline {base:5.2f} s  import {judge + apply:5.2f} s "
-                  f"(read+judge {judge:5.2f}, apply+commit {apply:5.2f})  "
+                  f"(read+judge+check {judge:5.2f}, apply+commit {apply:5.2f})  "
                   f"ratio {(judge + apply) / base:4.2f}x  load {_load()}")
         db.session.close()
         db.engine.dispose()
