@@ -54,8 +54,10 @@ def _order_or_404(order_id: int, *, lock: bool = False) -> Order:
 
 
 def _back_to_list(target: str | None) -> str:
-    """Where a list action returns: the list with its search, never another site."""
-    if target and target.startswith("/admin/orders") and "//" not in target:
+    """Where a list action returns: the 注文 or 配送 list with its search, never another
+    site (取消 is on both lists)."""
+    lists = ("/admin/orders", "/admin/delivery")
+    if target and target.startswith(lists) and "//" not in target and "\\" not in target:
         return target
     return url_for("admin.orders")
 

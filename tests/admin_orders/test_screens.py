@@ -95,6 +95,18 @@ def test_item_cancel_moves_totals_fees_and_stock(admin_client, order, db):
     assert db.get(Order, order.id).subtotal == 3000
 
 
+def test_cancel_returns_to_the_list_it_came_from_and_never_elsewhere(admin_client, order):
+    page = admin_client.get("/admin/delivery").get_data(as_text=True)
+    token = csrf_token_from(page)
+    response = admin_client.post(f"/admin/orders/{order.id}/cancel", data={
+        "csrf_token": token, "next": "/admin/delivery?package=waiting"})
+    assert unquote(response.headers["Location"]) == "/admin/delivery?package=waiting"
+    for evil in ("https://evil.example/admin/orders", "//evil.example/", "/admin/delivery\\x"):
+        response = admin_client.post(f"/admin/orders/{order.id}/cancel", data={
+            "csrf_token": token, "next": evil})
+        assert response.headers["Location"].endswith("/admin/orders")
+
+
 def test_cancel_from_the_list_releases_stock_and_keeps_it_searchable(admin_client, order, db):
     page = admin_client.get("/admin/orders?keyword=小林").get_data(as_text=True)
     assert f'data-confirm="注文番号{order.order_no}の注文を取り消してもよろしいですか?"' in page
