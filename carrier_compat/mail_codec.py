@@ -260,27 +260,22 @@ def _encode_sjis(text: str, profile: MailProfile) -> bytes:
     return b"".join(out)
 
 
+_RUNS = re.compile("[\x00-\x7f]+|[^\x00-\x7f]+")
+
+
 def _encode_iso2022jp(text: str, profile: MailProfile) -> bytes:
+    """ASCII runs as they are; each other run as ``ESC $ B`` + JIS codes + ``ESC ( B``."""
     cache = _char_cache(profile, "jis")
-    out = bytearray()
-    double = False
-    for ch in text:
-        if ch < "\x80":
-            if double:
-                out += b"\x1b(B"
-                double = False
-            out += ch.encode("ascii")
+    out = []
+    for run in _RUNS.findall(text):
+        if run[0] < "\x80":
+            out.append(run.encode("ascii"))
             continue
-        if not double:
-            out += b"\x1b$B"
-            double = True
-        code = cache.get(ch)
-        if code is None:
-            code = cache[ch] = _jis_one(ch, profile)
-        out += code
-    if double:
-        out += b"\x1b(B"
-    return bytes(out)
+        for ch in run:
+            if ch not in cache:
+                cache[ch] = _jis_one(ch, profile)
+        out += (b"\x1b$B", *map(cache.__getitem__, run), b"\x1b(B")
+    return b"".join(out)
 
 
 # Characters no step of ``_prepare`` touches except one-to-one (no emoji, no
