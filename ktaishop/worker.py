@@ -25,11 +25,20 @@ from .outbox import SendOptions, claim, send_claimed, sending_session
 log = logging.getLogger("ktaishop.worker")
 
 
+EXPIRY_INTERVAL = 60.0  # seconds between two runs of the 仮注文 expiry job
+_last_expiry = [float("-inf")]
+
+
 def tick(session: Session) -> None:
-    """Housekeeping before each claim: due newsletters start, finished ones close."""
+    """Housekeeping before each claim: due newsletters start, finished ones close, and
+    once a minute expired 仮注文 are cancelled (their stock and card holds released)."""
     from . import newsletter_mail
+    from .jobs import expire_orders
 
     newsletter_mail.tick(session)
+    if time.monotonic() - _last_expiry[0] >= EXPIRY_INTERVAL:
+        _last_expiry[0] = time.monotonic()
+        expire_orders(session)
 
 
 class RateLimiter:
