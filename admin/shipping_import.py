@@ -32,7 +32,7 @@ from typing import NamedTuple
 from sqlalchemy.orm import Session
 
 from models import OrderStatus, PackageStatus, SlipDetails, TransitionError, now
-from models.orders import ShipmentDecision, ShipmentRefusal
+from models.shipment_rule import ShipmentDecision, ShipmentRefusal
 from models.shipments import (
     ShipmentTarget,
     decide_for,

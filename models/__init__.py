@@ -32,9 +32,10 @@ from .newsletter import (
     NewsletterStatus,
 )
 from .numbering import OrderSequence, next_order_no
-from .orders import CORRECTABLE_PAIRS, Order, OrderEvent, OrderItem, Package, SlipDetails
+from .orders import CORRECTABLE_PAIRS, Order, OrderEvent, OrderItem, Package
 from .people import AdminUser, Member, MemberStatus
 from .sessions import KeitaiSession
+from .shipment_rule import SlipDetails
 from .shop import ShopSettings
 from .statuses import OrderStatus, PackageStatus, PaymentMethod
 

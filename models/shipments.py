@@ -20,11 +20,9 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from .base import now
-from .orders import (
+from .orders import Order, OrderEvent, Package
+from .shipment_rule import (
     SLIP_FIELDS,
-    Order,
-    OrderEvent,
-    Package,
     ShipmentDecision,
     SlipDetails,
     decide_shipment,
