@@ -12,7 +12,7 @@ Two shapes of file are accepted, told apart by header names only (P18, P19):
 ``ImportPlan`` without changing anything: rows that will become 出荷済, rows that will
 update a slip, rows already registered as they are, rows skipped for an empty
 ``delivery_no``, and line-numbered errors. Every row is judged by the shop's rule
-(``models.orders.decide_shipment``, the one ``Order.register_shipment`` uses) on the
+(``models.shipment_rule.decide_shipment``, the one ``Order.register_shipment`` uses) on the
 orders as ``models.shipments.load_shipment_targets`` reads them with Core.
 ``apply_plan`` then registers the planned rows with ``models.shipments.register_shipments``
 (one executemany UPDATE, one executemany INSERT) in the caller's transaction; the caller
@@ -54,7 +54,7 @@ SAMPLE_ROW = ("20081021_0000000001", "1234-5678-9012", "2008-10-21 14:28:00", "1
 # The order CSV's second column (admin.order_csv.COLUMNS); the sample never has it.
 ORDER_CSV_MARKER = "order_datetime"
 # Why a row's order cannot take a 出荷結果, as the upload page words it for a clerk;
-# which orders are refused is the rule's (models.orders.shipment_refusal) decision.
+# which orders are refused is the rule's (models.shipment_rule.shipment_refusal) decision.
 _NOTIFIED_TEXT = "出荷通知済のため、出荷結果を変更できません。"
 _NOT_INSTRUCTED_TEXTS = {
     OrderStatus.PROVISIONAL: "仮注文のため出荷できません（注文が確定していません）。",

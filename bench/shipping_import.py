@@ -3,7 +3,7 @@
 Import path (what 確定 does, admin.delivery_upload._apply): in a session of its own,
 ``plan_import(lock=True)`` reads the CP932 file (encoding sniffing, header
 normalisation, every value checked), reads the 10,000 orders and packages (locked) and
-judges each row by the shop's rule (models.orders.decide_shipment); the plan's
+judges each row by the shop's rule (models.shipment_rule.decide_shipment); the plan's
 fingerprint is checked against the preview's; ``apply_plan`` writes the rule's changes
 (packages → 出荷済 and one event each); then one commit. (The preview itself, a
 request of its own before 確定, is not timed.)
