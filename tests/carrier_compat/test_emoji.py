@@ -14,6 +14,7 @@ import pytest
 
 from carrier_compat import detect, emoji
 from carrier_compat.emoji import EMOJI, TO_CARRIER
+from tests.conftest import require_shared_data
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "data"
@@ -30,8 +31,7 @@ PAGE_UA = {
 
 def _sources() -> list[tuple[str, list[str]]]:
     path = SHARED / "EmojiSources.txt"
-    if not path.exists():
-        pytest.skip("../shared/data is not available")
+    require_shared_data()
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
@@ -139,8 +139,7 @@ def test_generated_tables_are_small_and_attributed() -> None:
 
 
 def test_generator_reproduces_the_committed_tables(tmp_path: Path) -> None:
-    if not SHARED.exists():
-        pytest.skip("../shared/data is not available")
+    require_shared_data()
     script = REPO / "tools" / "generate_carrier_data.py"
     subprocess.run([sys.executable, str(script), str(SHARED), str(tmp_path)],
                    check=True, capture_output=True)

@@ -9,6 +9,7 @@ import pytest
 
 from carrier_compat import GatewayRanges, detect
 from carrier_compat.gateway import DEFAULT_TSV
+from tests.conftest import require_shared_data
 
 SHARED_TSV = Path(__file__).resolve().parents[3] / "shared" / "data" / "carrier_gateway_ips.tsv"
 
@@ -106,8 +107,7 @@ def test_from_tsv_reads_comments_and_tabs(tmp_path: Path) -> None:
 
 
 def test_generated_table_matches_the_published_list_but_is_not_a_copy() -> None:
-    if not SHARED_TSV.exists():
-        pytest.skip("../shared/data is not available")
+    require_shared_data()
     published = [line.split("\t")[:2] for line in SHARED_TSV.read_text().splitlines()
                  if line and not line.startswith("#")]
     ours = GatewayRanges.default()
