@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template_string
+from flask import Flask, has_request_context, render_template_string, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from carrier_compat.flask import current_carrier
+from carrier_compat.xhtml import error_page as keitai_error_page
 
 from .extensions import db
 
@@ -29,7 +32,19 @@ PAGE = """<!DOCTYPE html>
 
 
 def error_page(code: int, message: str | None = None):
-    return render_template_string(PAGE, code=code, message=message or MESSAGES.get(code, "")), code
+    """The error page for ``code``; a handset outside /admin/ gets XHTML-MP.
+
+    Errors no blueprint handles (an unknown URL, a wrong method, a 500) land here;
+    the keitai layer re-encodes every HTML response in the handset's charset, so an
+    HTML5 page declaring UTF-8 would reach a docomo or au handset mislabelled and,
+    as application/xhtml+xml, not even well-formed.
+    """
+    text = message or MESSAGES.get(code, "")
+    if has_request_context() and not request.path.startswith("/admin"):
+        carrier = current_carrier()
+        if carrier.is_keitai:
+            return keitai_error_page(carrier, "エラー", text), code
+    return render_template_string(PAGE, code=code, message=text), code
 
 
 def register(app: Flask) -> None:
