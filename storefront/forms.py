@@ -33,6 +33,7 @@ MAX_PASSWORD = 64
 _KANA = re.compile(r"^[ァ-ヶー・　 ]+$")
 _DIGIT_SEPARATORS = re.compile(r"[\s\-‐－―ー()（）]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+INVALID_EMAIL = "メールアドレスの形式が正しくありません。"
 
 
 @dataclass
@@ -92,7 +93,7 @@ def _person_error(name: str, value: str) -> str | None:
     if name == "zip_code" and not re.fullmatch(r"\d{7}", value):
         return "郵便番号は7桁の数字で入力してください。"
     if name == "email" and not is_valid_address(value):
-        return "メールアドレスの形式が正しくありません。"
+        return INVALID_EMAIL
     return None
 
 

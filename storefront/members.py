@@ -8,7 +8,7 @@ from flask import redirect, request
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from carrier_compat.address import carrier_for_address
+from carrier_compat.address import carrier_for_address, is_valid_address
 from carrier_compat.flask import current_carrier
 from ktaishop.extensions import db
 from models import MailKind, Member, MemberStatus, now
@@ -26,7 +26,7 @@ from .common import (
     render,
     shop,
 )
-from .forms import clean_person, password_error, text
+from .forms import INVALID_EMAIL, clean_person, password_error, text
 from .member_mail import send_member_mail
 from .tokens import PASSWORD_RESET, REGISTRATION, make_token, member_for_token
 
@@ -118,7 +118,12 @@ def logout() -> Response:
 def password_reset() -> str:
     if request.method == "GET":
         return render("members/reset_request.html")
-    member = member_by_email(text(request.form.get("email")).replace(" ", ""))
+    email = text(request.form.get("email")).replace(" ", "")
+    if not email or not is_valid_address(email):
+        # Only the form of the address is judged here, never whether it is a member's.
+        error = "メールアドレスを入力してください。" if not email else INVALID_EMAIL
+        return render("members/reset_request.html", email=email, error=error)
+    member = member_by_email(email)
     if member is not None and member.is_active_member and member.email_verified_at:
         url = external_url("storefront.password_reset_token",
                            token=make_token(PASSWORD_RESET, member))
