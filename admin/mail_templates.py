@@ -56,9 +56,12 @@ class MailTemplateForm(FlaskForm):
         DataRequired("件名を入力してください。"),
         Length(max=200, message="件名は200文字以内です。"), no_line_breaks, known_fields_only])
     mail_from = StringField("FROM", validators=[
-        DataRequired("FROMを入力してください。"), Length(max=254), no_line_breaks, mail_address])
+        DataRequired("FROMを入力してください。"),
+        Length(max=254, message="FROMのメールアドレスが長すぎます。"), no_line_breaks,
+        mail_address])
     body = TextAreaField("本文", validators=[
-        DataRequired("本文を入力してください。"), Length(max=20000), known_fields_only])
+        DataRequired("本文を入力してください。"),
+        Length(max=20000, message="本文は20000文字以内で入力してください。"), known_fields_only])
 
 
 class ActionForm(FlaskForm):

@@ -59,13 +59,17 @@ class NewsletterForm(FlaskForm):
         Length(max=200, message="件名は200文字以内です。"), no_line_breaks,
         newsletter_fields_only])
     mail_from = StringField("FROM", validators=[
-        DataRequired("FROMを入力してください。"), Length(max=254), no_line_breaks, mail_address])
+        DataRequired("FROMを入力してください。"),
+        Length(max=254, message="FROMのメールアドレスが長すぎます。"), no_line_breaks,
+        mail_address])
     carriers = MultiCheckboxField("配信対象",
                                   choices=[SelectChoice(v, label) for v, label in CARRIERS])
-    body_text = TextAreaField("本文（テキスト）", validators=[Length(max=20000),
-                                                       newsletter_fields_only])
-    body_html = TextAreaField("本文（デコメール）", validators=[Length(max=100000),
-                                                        newsletter_fields_only])
+    body_text = TextAreaField("本文（テキスト）", validators=[
+        Length(max=20000, message="本文（テキスト）は20000文字以内で入力してください。"),
+        newsletter_fields_only])
+    body_html = TextAreaField("本文（デコメール）", validators=[
+        Length(max=100000, message="本文（デコメール）は100000文字以内で入力してください。"),
+        newsletter_fields_only])
 
     def validate_body_text(self, field) -> None:
         if self.meta.kind == "text" and not (field.data or "").strip():

@@ -62,18 +62,24 @@ class WrappingForm(Form):
 
 class ShopSettingsForm(FlaskForm):
     shop_name = StringField("ショップ名", validators=[
-        DataRequired("ショップ名を入力してください。"), Length(max=100)])
-    seller = StringField("販売業者", validators=[Length(max=100)])
-    manager = StringField("運営責任者", validators=[Length(max=100)])
+        DataRequired("ショップ名を入力してください。"),
+        Length(max=100, message="ショップ名は100文字以内で入力してください。")])
+    seller = StringField("販売業者", validators=[
+        Length(max=100, message="販売業者は100文字以内で入力してください。")])
+    manager = StringField("運営責任者", validators=[
+        Length(max=100, message="運営責任者は100文字以内で入力してください。")])
     zip_code = StringField("郵便番号", validators=[Optional(), Regexp(
         r"^[0-9]{3}-?[0-9]{4}$", message="郵便番号は7桁の半角数字で入力してください。")])
-    address = StringField("所在地", validators=[Length(max=200)])
+    address = StringField("所在地", validators=[
+        Length(max=200, message="所在地は200文字以内で入力してください。")])
     tel = StringField("電話番号", validators=[Optional(), Regexp(
         r"^[0-9\-]{1,20}$", message="電話番号は半角数字とハイフンで入力してください。")])
     fax = StringField("FAX番号", validators=[Optional(), Regexp(
         r"^[0-9\-]{1,20}$", message="FAX番号は半角数字とハイフンで入力してください。")])
-    returns_policy = TextAreaField("返品について", validators=[Length(max=5000)])
-    privacy_policy = TextAreaField("個人情報の取り扱い", validators=[Length(max=5000)])
+    returns_policy = TextAreaField("返品について", validators=[
+        Length(max=5000, message="返品については5000文字以内で入力してください。")])
+    privacy_policy = TextAreaField("個人情報の取り扱い", validators=[
+        Length(max=5000, message="個人情報の取り扱いは5000文字以内で入力してください。")])
 
     cod_fee_tiers = FieldList(FormField(TierForm), min_entries=TIER_ROWS, max_entries=TIER_ROWS)
     shipping_fee = _yen("配送料", InputRequired("配送料を入力してください。"))

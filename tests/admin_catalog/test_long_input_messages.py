@@ -1,0 +1,67 @@
+"""Too-long input on 設定, メール設定 and メール配信 is refused in Japanese, nothing saved.
+
+Found by QA: a pasted 60,000-character メルマガ body came back as WTForms' English
+"Field cannot be longer than 20000 characters." A browser's maxlength does not stop a
+paste through script or an old browser, so the server's message is what the owner reads.
+"""
+
+from __future__ import annotations
+
+import re
+
+from models import MailTemplate, Newsletter, ShopSettings
+from tests.admin_catalog.conftest import form_token
+from tests.admin_catalog.test_settings import settings_data
+
+ENGLISH = "Field cannot be longer than"
+
+
+def test_settings_long_text_fields_get_japanese_messages(admin_client, db):
+    before = ShopSettings.load(db).shop_name
+    db.commit()
+    token = form_token(admin_client, "/admin/settings")
+    response = admin_client.post("/admin/settings", data=settings_data(
+        token, shop_name="店" * 101, seller="売" * 101, manager="責" * 101,
+        address="所" * 201, returns_policy="返" * 5001, privacy_policy="個" * 5001))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert ENGLISH not in page
+    for message in ("ショップ名は100文字以内で入力してください。",
+                    "販売業者は100文字以内で入力してください。",
+                    "運営責任者は100文字以内で入力してください。",
+                    "所在地は200文字以内で入力してください。",
+                    "返品については5000文字以内で入力してください。",
+                    "個人情報の取り扱いは5000文字以内で入力してください。"):
+        assert message in page
+    db.expire_all()
+    assert ShopSettings.load(db).shop_name == before
+
+
+def test_newsletter_long_body_and_from_get_japanese_messages(admin_client, db):
+    token = form_token(admin_client, "/admin/newsletters")
+    response = admin_client.post("/admin/newsletters/new/text", data={"csrf_token": token})
+    newsletter_id = int(re.search(r"/newsletters/(\d+)/edit", response.headers["Location"])[1])
+    response = admin_client.post(f"/admin/newsletters/{newsletter_id}/edit", data={
+        "csrf_token": token, "subject": "冬のセール", "body_html": "",
+        "mail_from": "a" * 250 + "@example.jp", "body_text": "長文" * 15000})
+    page = response.get_data(as_text=True)
+    assert ENGLISH not in page
+    assert "本文（テキスト）は20000文字以内で入力してください。" in page
+    assert "FROMのメールアドレスが長すぎます。" in page
+    db.expire_all()
+    assert db.get(Newsletter, newsletter_id).subject == ""
+
+
+def test_mail_template_long_body_and_from_get_japanese_messages(admin_client, db):
+    token = form_token(admin_client, "/admin/mail-templates")
+    response = admin_client.post("/admin/mail-templates/add", data={"csrf_token": token})
+    template_id = int(response.headers["Location"].split("/")[-2])
+    response = admin_client.post(f"/admin/mail-templates/{template_id}/edit", data={
+        "csrf_token": token, "subject": "ご連絡",
+        "mail_from": "a" * 250 + "@example.jp", "body": "本文" * 10001})
+    page = response.get_data(as_text=True)
+    assert ENGLISH not in page
+    assert "本文は20000文字以内で入力してください。" in page
+    assert "FROMのメールアドレスが長すぎます。" in page
+    db.expire_all()
+    assert db.get(MailTemplate, template_id).subject == ""
