@@ -22,9 +22,9 @@ import html as html_lib
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
-from carrier_compat.memo import PageMemo
+from carrier_compat.memo import PageMemo, PieceMemo
 
 # One start tag, split into name, attributes and the "/" of an empty element.
 START_TAG = re.compile(
@@ -41,6 +41,13 @@ _MEMO_LIMIT = 4096
 _CLASS_ATTR = re.compile(r"\sclass\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _ID_ATTR = re.compile(r"\sid\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _STYLE_ATTR = re.compile(r"\sstyle\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+# A piece of page every "<" of which opens either nothing a split pattern can match (not followed
+# by a letter or "/") or a whole tag inside the piece, in the split patterns' own grammar;
+# no "<" inside attribute names or values (a split may start a match there).
+_SELF_CONTAINED = re.compile(
+    rf"""(?:[^<]++|<(?![a-zA-Z/])|</?{_ANY_NAME}"""
+    rf"""(?:\s++[^\s=/><]++\s*+=\s*+(?:"[^"<]*+"|'[^'<]*+'))*+\s*+/?>)*+"""
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +100,8 @@ class CompiledStylesheet:
         default_factory=dict
     )
     page_memo: PageMemo[str, str] = field(default_factory=PageMemo)
+    # Per (tracked names, marked names, marker): pieces of pages, styled in context.
+    piece_memos: dict[tuple[object, ...], PieceMemo[Any]] = field(default_factory=dict)
     # Element names tracked as open ancestors: the ancestor compounds' own tag names,
     # plus (learnt page by page, never shrinking) names of elements that carried an
     # ancestor's id or class. Tracking a name too many is harmless.
@@ -171,11 +180,15 @@ def apply_rules(
     sheet: CompiledStylesheet,
     marker: TagMarker | None = None,
     marked: Collection[str] = frozenset(),
+    *,
+    by_lines: bool = True,
 ) -> str:
     """*html* with the declarations of *sheet* written into matching start tags.
 
     With *marker*, start tags named in *marked* (already styled) also pass through
     ``marker.mark`` in the same scan - the keitai pipeline marks links this way.
+    *by_lines* lets lines already seen in the same context be answered from the
+    sheet's line memo (same output; False scans the whole page, as tests compare).
     """
     if "<!--" in html and "\0" not in html:
         # Keep tags inside comments out of reach: swap each comment for a NUL-delimited
@@ -186,21 +199,63 @@ def apply_rules(
             comments.append(match.group(0))
             return f"\0{len(comments) - 1}\0"
 
-        styled = apply_rules(_COMMENT.sub(hide, html), sheet, marker, marked)
+        styled = apply_rules(_COMMENT.sub(hide, html), sheet, marker, marked, by_lines=by_lines)
         return _PLACEHOLDER.sub(lambda m: comments[int(m.group(1))], styled)
-    styled = _apply_once(html, sheet, marker, frozenset(marked) if marker else frozenset())
+    wanted = frozenset(marked) if marker else frozenset()
+    styled = _apply_once(html, sheet, marker, wanted, by_lines)
     while styled is None:  # a new ancestor element name was learnt: scan again
-        styled = _apply_once(html, sheet, marker, frozenset(marked) if marker else frozenset())
+        styled = _apply_once(html, sheet, marker, wanted, by_lines)
     return styled
 
 
 def _apply_once(
-    html: str, sheet: CompiledStylesheet, marker: TagMarker | None, marked: frozenset[str]
+    html: str,
+    sheet: CompiledStylesheet,
+    marker: TagMarker | None,
+    marked: frozenset[str],
+    by_lines: bool,
 ) -> str | None:
-    """One scan; None if it met an ancestor whose name was not tracked yet."""
+    """One pass over the page; None if it met an ancestor whose name was not tracked yet.
+
+    With *by_lines*, the page is cut at blank lines and each piece seen before in the
+    same context (the open-ancestor stack, part of the memo key) is answered from the
+    sheet's PieceMemo. A piece counts as self-contained (:data:`_SELF_CONTAINED`,
+    written in the split patterns' own attribute grammar) when every ``<`` in it
+    opens either nothing a split pattern can match or a whole tag inside the piece;
+    no match of the whole-page split can then cross its ends, so the tags found, and
+    their order, are the same as in one scan of the page.
+    """
     stack_names = _stack_names(sheet)
-    parts = _split_pattern(sheet, stack_names, marked).split(html)
-    stack: list[TagInfo] = []
+    pattern = _split_pattern(sheet, stack_names, marked)
+    if not by_lines or "\n\n" not in html:
+        return _scan(html, sheet, pattern, stack_names, marker, marked, [])
+    memo_key = (stack_names, marked, marker)
+    memo = sheet.piece_memos.get(memo_key)
+    if memo is None:
+        if len(sheet.piece_memos) >= 16:
+            sheet.piece_memos.clear()
+        memo = sheet.piece_memos[memo_key] = PieceMemo(_MEMO_LIMIT)
+
+    def scan(text: str, state: tuple[TagInfo, ...]) -> tuple[str, tuple[TagInfo, ...]] | None:
+        stack = list(state)
+        styled = _scan(text, sheet, pattern, stack_names, marker, marked, stack)
+        return None if styled is None else (styled, tuple(stack))
+
+    return memo.run(html, (), scan, _SELF_CONTAINED.fullmatch)
+
+
+def _scan(
+    html: str,
+    sheet: CompiledStylesheet,
+    pattern: re.Pattern[str],
+    stack_names: frozenset[str],
+    marker: TagMarker | None,
+    marked: frozenset[str],
+    stack: list[TagInfo],
+) -> str | None:
+    """*html* styled from the open elements *stack* (updated in place); None if it met
+    an ancestor whose name was not tracked yet (stack_names is then extended)."""
+    parts = pattern.split(html)
     # Local names: this loop runs once per interesting tag of every page.
     memo_get = sheet.tag_info.get
     contexts = sheet.contexts

@@ -11,6 +11,7 @@ atomic under the GIL, and a lost insertion only costs a recomputation.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 K = TypeVar("K")
@@ -49,3 +50,87 @@ def _bounded_insert(table: dict[K, V], key: K, value: V, limit: int) -> None:
         with contextlib.suppress(RuntimeError, StopIteration, KeyError):
             del table[next(iter(table))]
     table[key] = value
+
+
+S = TypeVar("S")
+# A scan of one piece of text from a state: its output and the state after it, or None
+# when the scan must start over (see PieceMemo).
+Scan = Callable[[str, S], "tuple[str, S] | None"]
+
+
+class PieceMemo(Generic[S]):
+    """Results of a left-to-right scan, remembered per piece of page and entry state.
+
+    Pages rendered from templates repeat most of their text from one request to the
+    next (only a counter or a token differs), and template loops leave blank lines
+    between the blocks they repeat. :meth:`run` cuts a page at each *separator* and
+    answers a piece seen before in the same state from the memo. Like PageMemo, a piece
+    is admitted on its second sighting: pieces seen for the first time are scanned
+    together with their neighbours, so a page never seen before costs one scan.
+    At most *limit* pieces are kept (oldest first out), none longer than *max_piece*.
+    """
+
+    def __init__(self, limit: int = 4096, max_piece: int = 4000, separator: str = "\n\n"):
+        self.limit = limit
+        self.max_piece = max_piece
+        self.separator = separator
+        self._done: dict[tuple[str, S], tuple[str, S]] = {}
+        self._known: dict[str, None] = {}  # pieces in _done: all passed self_contained
+        self._seen: dict[int, None] = {}
+
+    def run(
+        self, text: str, state: S, scan: Scan[S], self_contained: Callable[[str], object]
+    ) -> str | None:
+        """``scan(text, state)[0]``, or None if a call to *scan* returned None.
+
+        Contract for the caller: *scan* is a deterministic fold whose work on a piece
+        does not depend on the text after it when ``self_contained(piece)`` is true, so
+        scanning such pieces one by one gives the output of one scan of the whole; and
+        a piece without ``<`` leaves the state as it was. Text from a piece that is not
+        self-contained to the end is scanned in one go.
+        """
+        sep = self.separator
+        pieces = text.split(sep)
+        out: list[str] = []
+        start: int | None = None  # first piece of a run not scanned yet
+        for index, piece in enumerate(pieces):
+            if "<" not in piece:
+                if start is None:
+                    out.append(piece)  # no tag starts here: its own output
+                continue
+            known = piece in self._known
+            if not known and hash(piece) not in self._seen:
+                _bounded_insert(self._seen, hash(piece), None, self.limit * 4)
+                start = index if start is None else start
+                continue
+            if start is not None:
+                run = sep.join(pieces[start:index])
+                if not self_contained(run):
+                    break
+                done = scan(run, state)
+                if done is None:
+                    return None
+                out.append(done[0])
+                state, start = done[1], None
+            done = self._done.get((piece, state))
+            if done is None:
+                if not known and not self_contained(piece):
+                    start = index
+                    break
+                done = scan(piece, state)
+                if done is None:
+                    return None
+                self._store(piece, state, done)
+            out.append(done[0])
+            state = done[1]
+        if start is not None:
+            done = scan(sep.join(pieces[start:]), state)
+            if done is None:
+                return None
+            out.append(done[0])
+        return sep.join(out)
+
+    def _store(self, piece: str, state: S, done: tuple[str, S]) -> None:
+        if len(piece) <= self.max_piece:
+            _bounded_insert(self._done, (piece, state), done, self.limit)
+            _bounded_insert(self._known, piece, None, self.limit)
