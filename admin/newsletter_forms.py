@@ -17,7 +17,7 @@ from flask_wtf.file import FileField
 from PIL import Image, UnidentifiedImageError
 from wtforms import DateTimeLocalField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from carrier_compat.address import is_valid_address
@@ -107,17 +107,29 @@ class TestSendForm(FlaskForm):
         no_line_breaks, bare_address])
 
 
+def _only_when_scheduled(form: FlaskForm, field: DateTimeLocalField) -> None:
+    """Ignore 配信日時 (and its parse errors) unless 日時を指定して送信 is chosen.
+
+    Not ``Optional()``: that would also stop the chain when "at" is chosen with an
+    empty date, and the newsletter would then go out at once.
+    """
+    if form.when.data != "at":
+        field.errors[:] = []
+        raise StopValidation()
+
+
 class SendForm(FlaskForm):
     when = RadioField("送信日時", choices=[SelectChoice("now", "今すぐ送信"),
                                             SelectChoice("at", "日時を指定して送信")],
                       default="now")
     scheduled_at = DateTimeLocalField("配信日時", format="%Y-%m-%dT%H:%M",
-                                      validators=[Optional()])
+                                      validators=[_only_when_scheduled])
 
     def validate_scheduled_at(self, field) -> None:
-        if self.when.data != "at":
-            return
+        # Runs only for 日時を指定して送信 (see _only_when_scheduled). An empty or
+        # unreadable date must refuse the send, never fall through to 今すぐ送信.
         if field.data is None:
+            field.errors[:] = []  # WTForms' English parse error
             raise ValidationError("配信日時を入力してください。")
         if field.data <= now():
             raise ValidationError("配信日時には今より後の日時を入力してください。")
