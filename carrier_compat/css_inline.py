@@ -43,6 +43,8 @@ from carrier_compat.css_match import (
 _log = logging.getLogger(__name__)
 
 _STYLE_ELEMENT = re.compile(r"<style\b[^>]*>(.*?)</style\s*>\s*", re.S | re.I)
+_STYLE_OPEN = re.compile(r"<style\b[^>]*>", re.I)
+_STYLE_CLOSE = re.compile(r"</style\s*>\s*", re.I)
 _LINK_ELEMENT = re.compile(r"<link\b[^>]*>\s*", re.I)
 _REL_STYLESHEET = re.compile(r"\srel\s*=\s*[\"']stylesheet[\"']", re.I)
 _HREF = re.compile(r"\shref\s*=\s*[\"']([^\"']*)[\"']", re.I)
@@ -191,16 +193,34 @@ def _take_style_elements(html: str, sources: list[str]) -> str:
     position = 0
     start = html.find("<style")
     while start >= 0:
-        match = _STYLE_ELEMENT.match(html, start)
+        match = _style_element_at(html, start)
         if match is None:
             start = html.find("<style", start + 6)
             continue
-        sources.append(match.group(1))
+        sources.append(match[0])
         pieces.append(html[position:start])
-        position = match.end()
+        position = match[1]
         start = html.find("<style", position)
     pieces.append(html[position:])
     return "".join(pieces)
+
+
+def _style_element_at(html: str, start: int) -> tuple[str, int] | None:
+    """(CSS text, end) of the ``<style>`` element at *start*, as _STYLE_ELEMENT finds it.
+
+    The lazy ``.*?`` of that regex tests every character of the stylesheet; the usual
+    case, a stylesheet holding no ``</`` and closed by ``</style>``, is found with
+    ``str.find`` (the regex could end nowhere sooner); anything else uses the regex.
+    """
+    open_tag = _STYLE_OPEN.match(html, start)
+    if open_tag is not None:
+        css_start = open_tag.end()
+        close = html.find("</style", css_start)
+        end = _STYLE_CLOSE.match(html, close) if close >= 0 else None
+        if end is not None and html.find("</", css_start, close) < 0:
+            return html[css_start:close], end.end()
+    match = _STYLE_ELEMENT.match(html, start)
+    return None if match is None else (match.group(1), match.end())
 
 
 def _take_linked_sheets(html: str, css_dir: Path, sources: list[str]) -> str:

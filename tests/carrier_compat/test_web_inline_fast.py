@@ -111,3 +111,30 @@ def test_nested_boxes_style_only_the_inner_span() -> None:
         styled = apply_rules(page.format(counter=counter), sheet)
     assert '<span style="font-size:small;color:#909">内側' in styled
     assert '<span style="font-size:small">外側' in styled
+
+
+STYLE_SPELLINGS = [
+    '<style type="text/css">p { color: red }</style>\n<p>x</p>',
+    "<style>p { color: red }</STYLE >\n\n<p>x</p>",
+    "<style>p { color: red } /* </b> */</style><p>x</p>",
+    "<style>p { color: red }</styles> h1 { color: blue }</style><p>x</p><h1>y</h1>",
+    "<style>p { color: red }</\u017ftyle> p { color: blue }</style><p>x</p>",
+    "<style>p { color: red }<p>x</p>",
+    "<style>p { color: red }</style><style>p { font-size: small }</style><p>x</p>",
+]
+
+
+@pytest.mark.parametrize("page", STYLE_SPELLINGS)
+def test_stylesheets_are_taken_as_the_element_regex_takes_them(page: str) -> None:
+    sources: list[str] = []
+    expected_sources: list[str] = []
+    expected = css_inline._STYLE_ELEMENT.sub(
+        lambda m: expected_sources.append(m.group(1)) or "", page
+    )
+    assert css_inline._take_style_elements(page, sources) == expected
+    assert sources == expected_sources
+
+
+def test_a_style_element_closed_in_upper_case_still_styles_the_page() -> None:
+    styled = css_inline.inline_css("<html><style>p { color: red }</STYLE >\n<p>x</p></html>")
+    assert styled == '<html><p style="color:red">x</p></html>'
