@@ -27,7 +27,15 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import StockDisplay
@@ -54,10 +62,17 @@ class NumberField(IntegerField):
             self.data = None
             return
         text = unicodedata.normalize("NFKC", str(valuelist[0])).replace(",", "").strip()
-        if not re.fullmatch(r"-?[0-9]{1,9}", text):
+        # Up to 18 digits parse, so an over-long number gets the range message of the
+        # field's NumberRange ("0〜9,999,999円") rather than "半角数字で" - it is digits.
+        if not re.fullmatch(r"-?[0-9]{1,18}", text):
             self.data = None
             raise ValueError(self.message)
         self.data = int(text)
+
+    def pre_validate(self, form: Any) -> None:
+        """Unreadable input gets its one message, not the range message on top."""
+        if self.process_errors:
+            raise StopValidation()
 
 
 class MultiCheckboxField(SelectMultipleField):

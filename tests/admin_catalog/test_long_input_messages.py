@@ -1,4 +1,5 @@
-"""Too-long input on 設定, メール設定 and メール配信 is refused in Japanese, nothing saved.
+"""Too-long input on 設定, メール設定 and メール配信 is refused in Japanese, nothing saved;
+a wrong number on 商品情報 / 設定 gets one message that says what is wrong.
 
 Found by QA: a pasted 60,000-character メルマガ body came back as WTForms' English
 "Field cannot be longer than 20000 characters." A browser's maxlength does not stop a
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 import re
 
-from models import MailTemplate, Newsletter, ShopSettings
-from tests.admin_catalog.conftest import form_token
+from sqlalchemy import select
+
+from models import MailTemplate, Newsletter, Product, ShopSettings
+from tests.admin_catalog.conftest import form_token, product_data
 from tests.admin_catalog.test_settings import settings_data
 
 ENGLISH = "Field cannot be longer than"
@@ -65,3 +68,21 @@ def test_mail_template_long_body_and_from_get_japanese_messages(admin_client, db
     assert "FROMのメールアドレスが長すぎます。" in page
     db.expire_all()
     assert db.get(MailTemplate, template_id).subject == ""
+
+
+def test_a_number_field_gets_one_message_that_fits_the_mistake(admin_client, db, shelves):
+    """Letters: "半角数字で" only (no range message on top); too many digits: the range."""
+    token = form_token(admin_client, "/admin/products/new")
+    page = admin_client.post("/admin/products/new", data=product_data(
+        token, price="abc", priority="99999999999999")).get_data(as_text=True)
+    assert page.count("販売価格を半角数字で入力してください。") == 1
+    assert "販売価格は0〜9,999,999円で入力してください。" not in page
+    assert "優先度は-9999〜9999で入力してください。" in page
+    assert "優先度は数字で入力してください。" not in page
+    assert db.scalar(select(Product)) is None
+
+    token = form_token(admin_client, "/admin/settings")
+    page = admin_client.post("/admin/settings", data=settings_data(
+        token, shipping_fee="99999999999999")).get_data(as_text=True)
+    assert "配送料は0〜9,999,999円で入力してください。" in page
+    assert "配送料は半角数字で入力してください。" not in page
