@@ -27,7 +27,8 @@ MESSAGES = {
 
 PAGE = """<!DOCTYPE html>
 <html lang="ja"><head><meta charset="UTF-8"><title>{{ code }} エラー</title></head>
-<body><h1>エラー</h1><p>{{ message }}</p><p><a href="/">トップへ戻る</a></p></body></html>
+<body><h1>エラー</h1><p>{{ message }}</p>
+<p><a href="{{ home }}">{{ home_label }}</a></p></body></html>
 """
 
 
@@ -40,11 +41,15 @@ def error_page(code: int, message: str | None = None):
     as application/xhtml+xml, not even well-formed.
     """
     text = message or MESSAGES.get(code, "")
-    if has_request_context() and not request.path.startswith("/admin"):
+    in_admin = has_request_context() and request.path.startswith("/admin")
+    if has_request_context() and not in_admin:
         carrier = current_carrier()
         if carrier.is_keitai:
             return keitai_error_page(carrier, "エラー", text), code
-    return render_template_string(PAGE, code=code, message=text), code
+    # An admin whose screen expired goes back to the admin, not to the shop's top.
+    home, label = ("/admin/", "管理画面のトップへ戻る") if in_admin else ("/", "トップへ戻る")
+    return render_template_string(PAGE, code=code, message=text, home=home,
+                                  home_label=label), code
 
 
 def register(app: Flask) -> None:
