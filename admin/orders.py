@@ -21,6 +21,7 @@ from models import (
     MailTemplate,
     Order,
     OrderStatus,
+    OutOfStock,
     ShopSettings,
     now,
     queue_mail,
@@ -165,7 +166,7 @@ def orders_correct(order_id: int):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            flash(error.message, "error")
+            flash(_correction_refusal(error), "error")
             order = _order_or_404(order_id)
         else:
             if order.status == OrderStatus.INSTRUCTED and not order.instructed_by_download:
@@ -175,6 +176,18 @@ def orders_correct(order_id: int):
             return redirect(url_for("admin.orders_detail", order_id=order.id))
     return render_template("admin/orders/correct.html", order=order, form=form,
                            cancelled=cancelled)
+
+
+def _correction_refusal(error: DomainError) -> str:
+    """The refusal as the owner should read it.
+
+    OutOfStock's own text speaks to the shopper (「数量を減らすか…」); the owner
+    setting a キャンセル order or a cancelled line back needs to add stock instead.
+    """
+    if isinstance(error, OutOfStock):
+        return (f"「{error.item_name}」は在庫が不足しています。商品情報で在庫数を"
+                "増やしてから、もう一度訂正してください。")
+    return error.message
 
 
 def _apply_correction(order: Order, target: OrderStatus, cancelled: set[int], memo: str) -> None:
