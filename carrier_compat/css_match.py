@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -187,8 +187,9 @@ def apply_rules(
 
     With *marker*, start tags named in *marked* (already styled) also pass through
     ``marker.mark`` in the same scan - the keitai pipeline marks links this way.
-    *by_lines* lets lines already seen in the same context be answered from the
-    sheet's line memo (same output; False scans the whole page, as tests compare).
+    *by_lines* lets pieces of page (between blank lines) already seen in the same
+    context be answered from the sheet's memo (same output; False scans the whole page
+    in one go, as tests compare).
     """
     if "<!--" in html and "\0" not in html:
         # Keep tags inside comments out of reach: swap each comment for a NUL-delimited
@@ -206,6 +207,53 @@ def apply_rules(
     while styled is None:  # a new ancestor element name was learnt: scan again
         styled = _apply_once(html, sheet, marker, wanted, by_lines)
     return styled
+
+
+def apply_rules_encoded(
+    html: str,
+    sheet: CompiledStylesheet,
+    marker: TagMarker | None,
+    marked: Collection[str],
+    encode: Callable[[str], bytes],
+) -> bytes | None:
+    """``encode(apply_rules(html, sheet, marker, marked))``, piece by piece, or None
+    when the page has no blank line or holds a comment (the caller then does that).
+
+    Each piece's bytes are remembered with its styled form, so a page that differs
+    from one seen before in a line or two is styled and encoded only there. *encode*
+    must be one object per encoding (it is part of the memo key) and must encode text
+    cut at a blank line piece by piece: ``encode(a + "\n\n" + b) == encode(a) +
+    encode("\n\n") + encode(b)`` (true of a stateless codec whose multi-character
+    sequences hold no line break).
+    """
+    if "<!--" in html or "\n\n" not in html:
+        return None
+    wanted = frozenset(marked) if marker else frozenset()
+    while True:
+        stack_names = _stack_names(sheet)
+        pattern = _split_pattern(sheet, stack_names, wanted)
+        memo = _piece_memo(sheet, (stack_names, wanted, marker, encode))
+
+        def scan(text: str, state: Stack) -> tuple[bytes, Stack] | None:
+            stack = list(state)
+            styled = _scan(text, sheet, pattern, stack_names, marker, wanted, stack)  # noqa: B023
+            return None if styled is None else (encode(styled), tuple(stack))
+
+        groups = memo.run(html, (), scan, _SELF_CONTAINED.fullmatch, encode)
+        if groups is not None:  # else a new ancestor element name was learnt: again
+            return encode("\n\n").join(groups)
+
+
+Stack = tuple["TagInfo", ...]
+
+
+def _piece_memo(sheet: CompiledStylesheet, key: tuple[object, ...]) -> PieceMemo[Any, Any]:
+    memo = sheet.piece_memos.get(key)
+    if memo is None:
+        if len(sheet.piece_memos) >= 16:
+            sheet.piece_memos.clear()
+        memo = sheet.piece_memos[key] = PieceMemo(1024, 2000)
+    return memo
 
 
 def _apply_once(
@@ -229,19 +277,15 @@ def _apply_once(
     pattern = _split_pattern(sheet, stack_names, marked)
     if not by_lines or "\n\n" not in html:
         return _scan(html, sheet, pattern, stack_names, marker, marked, [])
-    memo_key = (stack_names, marked, marker)
-    memo = sheet.piece_memos.get(memo_key)
-    if memo is None:
-        if len(sheet.piece_memos) >= 16:
-            sheet.piece_memos.clear()
-        memo = sheet.piece_memos[memo_key] = PieceMemo(_MEMO_LIMIT)
+    memo = _piece_memo(sheet, (stack_names, marked, marker))
 
-    def scan(text: str, state: tuple[TagInfo, ...]) -> tuple[str, tuple[TagInfo, ...]] | None:
+    def scan(text: str, state: Stack) -> tuple[str, Stack] | None:
         stack = list(state)
         styled = _scan(text, sheet, pattern, stack_names, marker, marked, stack)
         return None if styled is None else (styled, tuple(stack))
 
-    return memo.run(html, (), scan, _SELF_CONTAINED.fullmatch)
+    groups = memo.run(html, (), scan, _SELF_CONTAINED.fullmatch, str)
+    return None if groups is None else "\n\n".join(groups)
 
 
 def _scan(

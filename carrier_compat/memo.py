@@ -53,12 +53,10 @@ def _bounded_insert(table: dict[K, V], key: K, value: V, limit: int) -> None:
 
 
 S = TypeVar("S")
-# A scan of one piece of text from a state: its output and the state after it, or None
-# when the scan must start over (see PieceMemo).
-Scan = Callable[[str, S], "tuple[str, S] | None"]
+Out = TypeVar("Out")
 
 
-class PieceMemo(Generic[S]):
+class PieceMemo(Generic[S, Out]):
     """Results of a left-to-right scan, remembered per piece of page and entry state.
 
     Pages rendered from templates repeat most of their text from one request to the
@@ -74,29 +72,37 @@ class PieceMemo(Generic[S]):
         self.limit = limit
         self.max_piece = max_piece
         self.separator = separator
-        self._done: dict[tuple[str, S], tuple[str, S]] = {}
+        self._done: dict[tuple[str, S], tuple[Out, S]] = {}
         self._known: dict[str, None] = {}  # pieces in _done: all passed self_contained
         self._seen: dict[int, None] = {}
 
     def run(
-        self, text: str, state: S, scan: Scan[S], self_contained: Callable[[str], object]
-    ) -> str | None:
-        """``scan(text, state)[0]``, or None if a call to *scan* returned None.
+        self,
+        text: str,
+        state: S,
+        scan: Callable[[str, S], tuple[Out, S] | None],
+        self_contained: Callable[[str], object],
+        plain: Callable[[str], Out],
+    ) -> list[Out] | None:
+        """The outputs of *scan* over *text* cut at the separator, in order: joined with
+        the separator's own output, they are ``scan(text, state)[0]``. None as soon as a
+        call to *scan* returns None (the caller starts again).
 
-        Contract for the caller: *scan* is a deterministic fold whose work on a piece
-        does not depend on the text after it when ``self_contained(piece)`` is true, so
-        scanning such pieces one by one gives the output of one scan of the whole; and
-        a piece without ``<`` leaves the state as it was. Text from a piece that is not
-        self-contained to the end is scanned in one go.
+        Contract for the caller: *scan* is a deterministic fold (output, state after)
+        whose work on a piece does not depend on the text after it when
+        ``self_contained(piece)`` is true, so scanning such pieces one by one gives the
+        output of one scan of the whole; a piece without ``<`` is ``plain(piece)`` and
+        leaves the state as it was. Text from a piece that is not self-contained to the
+        end is scanned in one go.
         """
         sep = self.separator
         pieces = text.split(sep)
-        out: list[str] = []
+        out: list[Out] = []
         start: int | None = None  # first piece of a run not scanned yet
         for index, piece in enumerate(pieces):
             if "<" not in piece:
                 if start is None:
-                    out.append(piece)  # no tag starts here: its own output
+                    out.append(plain(piece))  # no tag starts here
                 continue
             known = piece in self._known
             if not known and hash(piece) not in self._seen:
@@ -128,9 +134,9 @@ class PieceMemo(Generic[S]):
             if done is None:
                 return None
             out.append(done[0])
-        return sep.join(out)
+        return out
 
-    def _store(self, piece: str, state: S, done: tuple[str, S]) -> None:
+    def _store(self, piece: str, state: S, done: tuple[Out, S]) -> None:
         if len(piece) <= self.max_piece:
             _bounded_insert(self._done, (piece, state), done, self.limit)
             _bounded_insert(self._known, piece, None, self.limit)

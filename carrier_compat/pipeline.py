@@ -7,7 +7,10 @@ How it stays cheap on a page never seen before:
 
 * the stylesheet is compiled once per process (css_inline), each distinct start tag's
   styled form is remembered per stylesheet (css_match), and one regex scan of the page
-  both styles tags and finds the ``<a>``/``<form>`` tags;
+  both styles tags and finds the ``<a>``/``<form>`` tags; where CSS is inlined, each
+  piece of the page between blank lines is remembered styled, marked and encoded in
+  its context, so a page that differs from earlier ones in a line (a counter, a token)
+  is scanned and encoded only there;
 * during that scan internal links get a mark character where the session key and
   ``guid=ON`` belong (urls.LinkMarker, remembered per distinct tag);
 * the page is encoded in one pass of the C codec (emoji via a precomputed error
@@ -22,13 +25,13 @@ steps instead, with the same result.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from carrier_compat import css_inline, urls
 from carrier_compat.base import Carrier
-from carrier_compat.css_match import apply_rules
+from carrier_compat.css_match import apply_rules, apply_rules_encoded
 from carrier_compat.memo import PageMemo
 
 Params = Sequence[tuple[str, str]]
@@ -62,19 +65,41 @@ def keitai_page(
     body = _marked_pages.get(key)
     if body is None:
         marker = urls.link_marker(names, host, scheme) if names else None
-        body = carrier.encode(_styled_and_marked(text, inline, marker, css_dir))
+        body = _styled_marked_encoded(text, carrier, inline, marker, css_dir)
         _marked_pages.put(key, body, len(text))
     return urls.fill_marks(body, params, carrier.codec) if params else body
 
 
-def _styled_and_marked(
-    text: str, inline: bool, marker: urls.LinkMarker | None, css_dir: str | Path | None
-) -> str:
+def _styled_marked_encoded(
+    text: str,
+    carrier: Carrier,
+    inline: bool,
+    marker: urls.LinkMarker | None,
+    css_dir: str | Path | None,
+) -> bytes:
     if inline:
         text, sheet = css_inline.take_stylesheets(text, css_dir=css_dir)
         if sheet is not None:
-            return apply_rules(text, sheet, marker, urls.LINK_TAGS if marker else ())
-    return urls.mark_links(text, marker) if marker is not None else text
+            marked = urls.LINK_TAGS if marker else ()
+            body = apply_rules_encoded(text, sheet, marker, marked, _encoder(carrier))
+            if body is not None:
+                return body
+            return carrier.encode(apply_rules(text, sheet, marker, marked))
+    return carrier.encode(urls.mark_links(text, marker) if marker is not None else text)
+
+
+_encoders: dict[tuple[Any, ...], Callable[[str], bytes]] = {}
+
+
+def _encoder(carrier: Carrier) -> Callable[[str], bytes]:
+    """One ``encode`` per (class, codec, emoji set): the piece memo of css_match keys on
+    it. Every carrier class here encodes text cut at a blank line piece by piece (a
+    stateless codec; emoji sequences hold no line break), as that memo requires."""
+    key = (type(carrier), carrier.codec, carrier.emoji_carrier)
+    encode = _encoders.get(key)
+    if encode is None:
+        encode = _encoders.setdefault(key, carrier.encode)
+    return encode
 
 
 def _step_by_step(

@@ -1,13 +1,18 @@
-"""The piece-by-piece CSS inlining (memo per blank-line-separated piece) sends i-mode 1.0
-handsets exactly the bytes of one whole-page scan, however the page is laid out."""
+"""The piece-by-piece CSS inlining (memo per blank-line-separated piece, styled and
+encoded) sends i-mode 1.0 handsets exactly the bytes of one whole-page scan, however
+the page is laid out."""
 
 from __future__ import annotations
 
 import pytest
 
 from carrier_compat import css_inline, urls
-from carrier_compat.css_match import CompiledStylesheet, apply_rules
+from carrier_compat.css_match import CompiledStylesheet, apply_rules, apply_rules_encoded
+from carrier_compat.detection import detect
+from carrier_compat.pipeline import _step_by_step, keitai_page
+from tests.carrier_compat.conftest import UA_AU, UA_DOCOMO_1, UA_DOCOMO_2, UA_SOFTBANK
 
+KEY = [("ksid", "k" * 43), ("guid", "ON")]
 CSS = """
 body { color: #333 }
 #nav a { color: #00f }
@@ -138,3 +143,38 @@ def test_stylesheets_are_taken_as_the_element_regex_takes_them(page: str) -> Non
 def test_a_style_element_closed_in_upper_case_still_styles_the_page() -> None:
     styled = css_inline.inline_css("<html><style>p { color: red }</STYLE >\n<p>x</p></html>")
     assert styled == '<html><p style="color:red">x</p></html>'
+
+
+EDGES = (
+    '<?xml version="1.0" encoding="Shift_JIS"?>\n<html><head><style type="text/css">{css}'
+    '</style></head><body>\n\n<div id="nav"><a href="/">トップ 🇯🇵</a></div>\n\n'
+    '#️⃣<span class="price">～①髙 ❤</span>\n\n<a href="/item/1?x=1&amp;y=2">詳細 📱</a>'
+    '\n\n<form action="/search" method="get"><p><input name="q" /></p></form>\n\n\n\n'
+    '<div id="footer"><a href="http://example.com/">外</a> {counter} ☀</div>\n\n</body></html>'
+)
+
+
+@pytest.mark.parametrize("ua", [UA_DOCOMO_1, UA_DOCOMO_2, UA_AU, UA_SOFTBANK])
+@pytest.mark.parametrize("comment", ["", '\n<!-- <a href="/c">c</a> -->\n'])
+def test_handsets_get_the_bytes_of_the_step_by_step_pipeline(ua: str, comment: str) -> None:
+    carrier = detect({"HTTP_USER_AGENT": ua, "REMOTE_ADDR": "127.0.0.1"})
+    for counter in [1, 2, 2, 3, 1, 1]:
+        page = EDGES.format(css=CSS, counter=counter).replace("</body>", comment + "</body>")
+        expected = _step_by_step(page, carrier, KEY, host="localhost", scheme="http", css_dir=None)
+        if comment and not carrier.supports_style_element:
+            # Links inside comments are left alone where CSS is inlined (see test_web_pipeline).
+            expected = expected.replace(b'"/c?ksid=' + b"k" * 43 + b'&amp;guid=ON"', b'"/c"')
+        got = keitai_page(page, carrier, KEY, host="localhost", scheme="http", css_dir=None)
+        assert got == expected
+        assert "🇯🇵".encode() not in got and b"ksid=" + b"k" * 43 in got
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_encoded_pieces_are_the_encoded_page(name: str) -> None:
+    carrier = detect({"HTTP_USER_AGENT": UA_DOCOMO_1})
+    sheet = _sheet()
+    for counter in [1, 2, 2, 3, 1]:
+        page = PAGES[name].format(counter=counter) + "\n\n<p>🇯🇵</p>\n\n#️⃣ ❤"
+        body = apply_rules_encoded(page, sheet, None, (), carrier.encode)
+        whole = carrier.encode(apply_rules(page, sheet, by_lines=False))
+        assert body is None if "<!--" in page else body == whole
