@@ -11,6 +11,7 @@ from models import Variant
 from . import bp, cart_store
 from .catalog import visible_product
 from .common import flash_message, redirect_to, render
+from .forms import row_id
 
 
 def _int_field(name: str, default: int = 0) -> int:
@@ -34,7 +35,8 @@ def cart() -> str:
 @bp.route("/cart/add", methods=["POST"])
 def cart_add() -> Response:
     product = visible_product(_int_field("product_id"))
-    variant = db.session.get(Variant, _int_field("variant_id"))
+    variant_id = _int_field("variant_id")
+    variant = db.session.get(Variant, variant_id) if row_id(variant_id) else None
     if variant is None or variant.product_id != product.id:
         variant = product.variants[0] if len(product.variants) == 1 else None
     if variant is None:

@@ -16,6 +16,7 @@ from models import Product, Shelf, published_products
 
 from . import bp
 from .common import render, shop
+from .forms import row_id
 
 TOP_PICKS = 3
 SHELF_PAGE_SIZE = 5
@@ -25,7 +26,7 @@ THUMB_DIVISOR = 4
 
 def visible_product(product_id: int) -> Product:
     """A published, not deleted product, or 404."""
-    product = db.session.get(Product, product_id)
+    product = db.session.get(Product, product_id) if row_id(product_id) else None
     if product is None or product.deleted or not product.published:
         abort(404)
     return product
@@ -44,18 +45,18 @@ def top() -> str:
 
 @bp.route("/shelf/<int:shelf_id>")
 def shelf(shelf_id: int) -> str:
-    shelf = db.session.get(Shelf, shelf_id)
+    shelf = db.session.get(Shelf, shelf_id) if row_id(shelf_id) else None
     if shelf is None:
         abort(404)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     query = published_products().where(Product.shelves.contains(shelf))
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    pages = max((total + SHELF_PAGE_SIZE - 1) // SHELF_PAGE_SIZE, 1)
+    if page > pages:  # checked before the query: a huge page number overflows OFFSET
+        abort(404)
     products = db.session.scalars(
         query.limit(SHELF_PAGE_SIZE).offset((page - 1) * SHELF_PAGE_SIZE)
     ).all()
-    pages = max((total + SHELF_PAGE_SIZE - 1) // SHELF_PAGE_SIZE, 1)
-    if page > pages:
-        abort(404)
     return render("shelf.html", shelf=shelf, products=products, page=page, pages=pages)
 
 

@@ -29,6 +29,8 @@ LABELS = {
 }
 MAX_LENGTHS = {"name": 50, "kana": 50, "address": 200, "email": 254, "note": 500}
 MIN_PASSWORD = 8
+# The largest id a row can have (PostgreSQL INTEGER); see row_id.
+MAX_ROW_ID = 2**31 - 1
 MAX_PASSWORD = 64
 _KANA = re.compile(r"^[ァ-ヶー・　 ]+$")
 _DIGIT_SEPARATORS = re.compile(r"[\s\-‐－―ー()（）]")
@@ -102,6 +104,15 @@ def clean_note(raw: str | None) -> tuple[str, str | None]:
     if len(value) > MAX_LENGTHS["note"]:
         return value, f"備考は{MAX_LENGTHS['note']}文字以内で入力してください。"
     return value, None
+
+
+def row_id(value: int) -> int | None:
+    """``value`` when it can name a row (1 to ``MAX_ROW_ID``), else None.
+
+    A larger number typed into a URL or a form is not just "not found": the database
+    driver refuses it (SQLite OverflowError, PostgreSQL out of range), which was a 500.
+    """
+    return value if 1 <= value <= MAX_ROW_ID else None
 
 
 def password_error(password: str, again: str | None = None) -> str | None:

@@ -17,7 +17,7 @@ from models import Member, MemberStatus, Order
 
 from . import bp
 from .common import flash_message, log_in, log_out, redirect_to, render, require_member
-from .forms import clean_person, password_error
+from .forms import clean_person, password_error, row_id
 from .members import easy_login_available, member_by_email, member_by_subscriber
 
 WRONG_PASSWORD = "現在のパスワードが違います。"
@@ -45,7 +45,7 @@ def my_orders() -> str:
 @bp.route("/mypage/orders/<int:order_id>")
 def my_order(order_id: int) -> str:
     member = require_member()
-    order = db.session.get(Order, order_id)
+    order = db.session.get(Order, order_id) if row_id(order_id) else None
     if order is None or order.member_id != member.id:
         abort(404)
     return render("members/order.html", order=order)
