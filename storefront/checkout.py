@@ -178,7 +178,8 @@ def _card_from(form: Any) -> tuple[CardInput | None, dict[str, str]]:
         month = year = 0
     if not number:
         errors["card_number"] = "カード番号を入力してください。"
-    if not (1 <= month <= 12 and year >= 2000):
+    # A card prints its year as two digits (MM/YY): nothing real lies outside 2000-2099.
+    if not (1 <= month <= 12 and 2000 <= year <= 2099):
         errors["exp"] = "有効期限を選んでください。"
     holder = text(form.get("holder")).upper()
     if not holder or not holder.replace(" ", "").isalpha() or not holder.isascii():
