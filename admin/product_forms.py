@@ -135,6 +135,9 @@ class OptionInput:
     rows: list[tuple[str, str, str]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     grid_stale: bool = False  # axes changed since the grid was drawn
+    # (項目名, 選択肢) per axis row exactly as posted: a refused row is shown again
+    # as typed, so the owner corrects it instead of typing it all over again.
+    typed: list[tuple[str, str]] = field(default_factory=list)
 
     def stocks(self) -> dict[str, int | None]:
         """Stock per combination; None where the field was left as shown."""
@@ -152,6 +155,8 @@ def options_from_product(axes: list[dict[str, Any]], stock_by_text: Mapping[str,
 def read_options(form: Mapping[str, str], *, rebuild: bool) -> OptionInput:
     """Parse axes and stock grid; ``rebuild`` redraws the grid for the axes as typed."""
     result = OptionInput()
+    result.typed = [(form.get(f"axis-{n}-name", ""), form.get(f"axis-{n}-values", ""))
+                    for n in range(MAX_AXES)]
     result.axes = _read_axes(form, result.errors)
     combos = option_combinations(result.axes)
     if len(combos) > MAX_COMBINATIONS:

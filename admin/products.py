@@ -215,6 +215,8 @@ def _render_form(form: ProductForm, product: Product, options: OptionInput, is_n
 def _axis_slots(options: OptionInput) -> list[dict[str, str]]:
     from .product_forms import MAX_AXES
 
+    if options.errors and options.typed:
+        return [{"name": name, "values": values} for name, values in options.typed]
     slots = [{"name": a["name"], "values": ",".join(a["values"])} for a in options.axes]
     return slots + [{"name": "", "values": ""}] * (MAX_AXES - len(slots))
 

@@ -86,3 +86,18 @@ def test_a_number_field_gets_one_message_that_fits_the_mistake(admin_client, db,
         token, shipping_fee="99999999999999")).get_data(as_text=True)
     assert "配送料は0〜9,999,999円で入力してください。" in page
     assert "配送料は半角数字で入力してください。" not in page
+
+
+def test_a_refused_option_row_is_shown_again_as_typed(admin_client, db, shelves):
+    """Found by QA: a refused option row came back empty (and the rows below moved up)."""
+    token = form_token(admin_client, "/admin/products/new")
+    response = admin_client.post("/admin/products/new", data=product_data(
+        token, **{"axis-0-values": "S M L"}))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "オプション1: 項目名・選択肢にコロンや空白は使えません。" in page
+    assert re.search(r'name="axis-0-name"[^>]*value="サイズ"', page)
+    assert re.search(r'name="axis-0-values"[^>]*value="S M L"', page)
+    assert re.search(r'name="axis-1-name"[^>]*value="カラー"', page)
+    assert re.search(r'name="axis-1-values"[^>]*value="白,黒"', page)
+    assert db.scalar(select(Product)) is None
