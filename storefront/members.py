@@ -26,7 +26,7 @@ from .common import (
     render,
     shop,
 )
-from .forms import INVALID_EMAIL, clean_person, password_error, text
+from .forms import INVALID_EMAIL, clean_person, email_text, password_error
 from .member_mail import send_member_mail
 from .tokens import PASSWORD_RESET, REGISTRATION, make_token, member_for_token
 
@@ -90,7 +90,7 @@ def login() -> Response | str:
         if current_member() is not None:
             return redirect_to("storefront.mypage")
         return render("members/login.html", email="", error=None, next=nxt)
-    email = text(request.form.get("email")).replace(" ", "")
+    email = email_text(request.form.get("email"))
     member = member_by_email(email)
     password = request.form.get("password", "")
     active = member is not None and member.is_active_member
@@ -118,7 +118,7 @@ def logout() -> Response:
 def password_reset() -> str:
     if request.method == "GET":
         return render("members/reset_request.html")
-    email = text(request.form.get("email")).replace(" ", "")
+    email = email_text(request.form.get("email"))
     if not email or not is_valid_address(email):
         # Only the form of the address is judged here, never whether it is a member's.
         error = "メールアドレスを入力してください。" if not email else INVALID_EMAIL
