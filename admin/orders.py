@@ -200,6 +200,9 @@ def _apply_correction(order: Order, target: OrderStatus, cancelled: set[int], me
     order.update_memo(memo or "", actor)
     if order.status == OrderStatus.CANCELLED:
         order.correct_status(db.session, target, actor)
+    if target == OrderStatus.CANCELLED:  # the whole order goes: its lines with it
+        order.correct_status(db.session, target, actor)
+        return
     for item in order.items:
         if item.id in cancelled and not item.cancelled:
             order.cancel_item(db.session, item, actor)

@@ -129,7 +129,10 @@ ORDER_CONFIRMATION_BODY = """{{purchaser_name}} 様
 
 ■決済方法：{{payment_method}}
 ■配送先：{{recipient_name}} 様 {{recipient_address}}
-■配送希望日：{{delivery_date}} {{delivery_time}}
+■配送希望日：{{delivery_date}}
+■配送希望時間帯：{{delivery_time}}
+■包装：{{wrapping}}
+■備考：{{note}}
 
 {{shop_name}}
 TEL {{shop_tel}}

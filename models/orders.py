@@ -228,6 +228,11 @@ class Order(Base):
         self._require_editable_items()
         if item.cancelled:
             return
+        if self.active_items == [item]:
+            # An order with nothing left would still be shipped and notified at 0 円.
+            raise TransitionError(
+                "すべての商品を取り消すことはできません。注文ごと取り消すときは「取消」を使ってください。"
+            )
         item.release(session)
         item.cancelled = True
         self.recompute_totals(ShopSettings.load(session))

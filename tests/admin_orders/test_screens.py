@@ -76,6 +76,19 @@ def test_a_forbidden_change_shows_the_rules_message_and_changes_nothing(
     assert fresh.status == OrderStatus.DONE and fresh.memo == ""  # nothing half-applied
 
 
+def test_every_line_cancelled_is_refused_but_the_order_can_be_cancelled(admin_client, order, db):
+    ids = [item.id for item in order.items]
+    page = correct(admin_client, order.id, "completed", cancel_items=ids).get_data(as_text=True)
+    assert "すべての商品を取り消すことはできません" in page
+    db.expire_all()
+    assert not any(item.cancelled for item in db.get(Order, order.id).items)
+    assert stock(db, order) == [8, 8]
+    correct(admin_client, order.id, "cancelled", cancel_items=ids)  # 取消 of the whole order
+    db.expire_all()
+    assert db.get(Order, order.id).status == OrderStatus.CANCELLED
+    assert stock(db, order) == [10, 10]
+
+
 def test_item_cancel_moves_totals_fees_and_stock(admin_client, order, db):
     settings = ShopSettings.load(db)
     keep, drop = order.items

@@ -159,5 +159,7 @@ def test_item_cancel_recomputes_totals_and_releases_stock(db):
     order.cancel_item(db, order.items[-1], "admin")
     assert order.subtotal == 1000 and b.variants[0].stock == 5
     assert order.total == 1000 + settings.shipping_fee + settings.cod_fee(1000 + 800)
-    order.cancel_item(db, order.items[0], "admin")
-    assert (order.subtotal, order.total) == (0, 0)
+    with pytest.raises(TransitionError) as raised:  # the last line: 取消 the order instead
+        order.cancel_item(db, order.items[0], "admin")
+    assert "「取消」を使ってください" in raised.value.message
+    assert order.subtotal == 1000 and not order.items[0].cancelled
