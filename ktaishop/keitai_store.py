@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from carrier_compat.gateway import GatewayRanges
 from models import KeitaiSession, now
+from models.base import SHOP_TIMEZONE
 
 from .extensions import db
 
@@ -38,7 +39,7 @@ def _local_naive(moment: datetime) -> datetime:
     """The shop's clock (naive local time, as models.now) for an aware datetime."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone().replace(tzinfo=None, microsecond=0)
+    return moment.astimezone(SHOP_TIMEZONE).replace(tzinfo=None, microsecond=0)
 
 
 class DatabaseSessionStore:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Base, now
+from .base import Base, now, today
 from .catalog import (
     Product,
     Shelf,
@@ -47,6 +47,6 @@ __all__ = [
     "OutboxMessage", "OutboxStatus", "Package", "PackageStatus", "PaymentMethod", "Person",
     "PlacedOrder", "Product", "Shelf", "ShopSettings", "SlipDetails", "StockDisplay",
     "TransitionError", "Variant", "calculate_fees", "expire_provisional_orders",
-    "find_by_confirm_token", "next_order_no", "now", "place_order", "published_products",
+    "find_by_confirm_token", "next_order_no", "now", "today", "place_order", "published_products",
     "queue_mail", "release_stock", "reserve_stock",
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import os
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -21,13 +23,23 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# The shop's time zone (KTAISHOP_TIMEZONE): a Japanese shop keeps Japanese time whatever
+# zone its servers run in, so order dates, 注文日 searches and link expiry agree.
+SHOP_TIMEZONE = ZoneInfo(os.environ.get("KTAISHOP_TIMEZONE") or "Asia/Tokyo")
+
+
 def now() -> datetime:
-    """The shop's clock: naive local time, as the manual shows it (2008-10-21 14:54:49).
+    """The shop's clock: naive shop-local time, as the manual shows it (2008-10-21 14:54:49).
 
     Timestamps are stored naive because both SQLite and the screens work in the
     shop's local time; a callable so defaults are evaluated per row, not at import.
     """
-    return datetime.now(UTC).astimezone().replace(tzinfo=None, microsecond=0)
+    return datetime.now(SHOP_TIMEZONE).replace(tzinfo=None, microsecond=0)
+
+
+def today() -> date:
+    """The shop's date (配送希望日, card expiry, the dashboard's 本日)."""
+    return now().date()
 
 
 def exists_on(dialect: str, name: str | None, type_: str) -> bool:

@@ -14,6 +14,7 @@ from flask import request, session
 from werkzeug.wrappers import Response
 
 from models import PaymentMethod, calculate_fees
+from models.base import today
 
 from . import bp, cart_store
 from .common import current_member, redirect_to, render, shop
@@ -33,7 +34,7 @@ def save_state(values: dict[str, Any]) -> None:
 def delivery_dates() -> list[date]:
     """配送希望日 choices: from today + lead days, for range days."""
     settings = shop()
-    first = date.today() + timedelta(days=settings.delivery_lead_days)
+    first = today() + timedelta(days=settings.delivery_lead_days)
     return [first + timedelta(days=i) for i in range(max(settings.delivery_range_days, 0) + 1)]
 
 
@@ -198,7 +199,7 @@ def checkout_card() -> Response | str:
         return redirect_to("storefront.checkout_confirm")
     rows = cart_store.rows()
     total = fees_for(st, rows).total
-    years = range(date.today().year, date.today().year + 11)
+    years = range(today().year, today().year + 11)
     if request.method == "GET":
         return render("checkout/card.html", errors={}, total=total, years=years)
     card, errors = _card_from(request.form)

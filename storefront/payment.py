@@ -15,10 +15,11 @@ from __future__ import annotations
 import secrets
 import threading
 from dataclasses import dataclass
-from datetime import date
 from typing import Protocol
 
 from flask import current_app
+
+from models.base import today
 
 
 class PaymentDeclined(Exception):
@@ -81,8 +82,8 @@ class SandboxGateway:
     def authorize(self, card: CardInput, amount: int) -> Authorization:
         if not luhn_ok(card.number):
             raise PaymentDeclined("カード番号が正しくありません。")
-        today = date.today()
-        if (card.exp_year, card.exp_month) < (today.year, today.month):
+        this_month = today()
+        if (card.exp_year, card.exp_month) < (this_month.year, this_month.month):
             raise PaymentDeclined("カードの有効期限が切れています。")
         if card.number == DECLINED_NUMBER:
             raise PaymentDeclined("このカードはご利用いただけません。別のカードをお試しください。")

@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from ktaishop.extensions import db as _db
-from models import OrderStatus, SlipDetails, TransitionError
+from models import OrderStatus, SlipDetails, TransitionError, now
 from models.shipments import decide_for, load_shipment_targets, register_shipments, write_shipments
 
 from .conftest import orders_in, snapshot, waiting_instructed
@@ -58,11 +58,11 @@ def test_a_first_slip_without_a_date_is_registered_now(demo_shop, db):
     order = waiting_instructed(db)[0]
     number = order.order_no
     db.rollback()  # on SQLite every transaction holds the write lock
-    before = datetime.now()
+    before = now()
     assert _register({number: SlipDetails("300")}).shipped == [number]
     db.expire_all()
     assert order.package.status == "shipped"
-    assert before.replace(microsecond=0) <= order.package.delivery_date <= datetime.now()
+    assert before.replace(microsecond=0) <= order.package.delivery_date <= now()
 
 
 def test_one_refused_or_unknown_order_writes_nothing(demo_shop, db):
