@@ -40,7 +40,7 @@ from carrier_compat.base import Carrier
 from carrier_compat.detection import detect
 from carrier_compat.emoji import from_carrier
 from carrier_compat.errors import DecodeError
-from carrier_compat.normalize import normalize_input
+from carrier_compat.normalize import normalize_input, unescape_char_refs
 from carrier_compat.pipeline import encode_page, keitai_page
 from carrier_compat.session import (
     ENVIRON_CARRIER,
@@ -100,8 +100,14 @@ def regenerate_session() -> str | None:
 def _decode_component(raw: bytes, carrier: Carrier) -> str:
     data = unquote_to_bytes(raw.replace(b"+", b" "))
     if data.isascii():
-        return data.decode("ascii")
+        text = data.decode("ascii")
+        # A Shift_JIS form sends what it cannot hold (😀, 𠮷) as &#NNNN;.
+        if carrier.codec == "utf-8" or "&#" not in text:
+            return text
+        return normalize_input(unescape_char_refs(text))
     text = carrier.decode(data)
+    if carrier.codec != "utf-8":
+        text = unescape_char_refs(text)
     if carrier.emoji_carrier and any("\ue000" <= ch <= "\uf8ff" for ch in text):
         # Carrier.decode should already give standard emoji; this guards the contract.
         text = from_carrier(text, carrier.emoji_carrier)

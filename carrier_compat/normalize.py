@@ -54,3 +54,25 @@ def normalize_input(text: str) -> str:
     text = jaconv.h2z(text, kana=True, ascii=False, digit=False)
     text = _nfc_keeping_cp932(text)
     return text.translate(_VARIANTS)
+
+
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
+
+
+def unescape_char_refs(text: str) -> str:
+    """``&#128512;`` → 😀: what a browser sends for a character the form's charset lacks.
+
+    A Shift_JIS page cannot carry 😀 or 𠮷, so browsers post them as numeric character
+    references; without this they would be stored as the literal text ``&#128512;``.
+    References to controls, surrogates or beyond Unicode are left as they are.
+    """
+    if "&#" not in text:
+        return text
+
+    def character(match: re.Match[str]) -> str:
+        code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF or (code < 0x20 and code not in (9, 10, 13)):
+            return match.group(0)
+        return chr(code)
+
+    return _CHAR_REF.sub(character, text)

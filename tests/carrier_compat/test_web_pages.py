@@ -90,6 +90,25 @@ def test_docomo_form_in_shift_jis_with_emoji_and_half_width_kana_arrives_as_unic
     assert result["form"]["name"] == "ガンダム☀～です"
 
 
+@pytest.mark.parametrize("ua", [UA_DOCOMO_1, UA_AU])
+def test_characters_a_shift_jis_form_cannot_hold_arrive_as_characters(
+    web_client: FlaskClient, ua: str
+) -> None:
+    # What a browser posts for 😀 and 𠮷 typed into a Shift_JIS page: &#NNNN; references.
+    typed = "名前".encode("cp932") + b"&#128512;&#x20BB7;"
+    result = _post_raw(web_client, ua, b"name=" + quote_from_bytes(typed).encode())
+    assert result["form"]["name"] == "名前😀𠮷"
+    plain = _post_raw(web_client, ua, b"name=" + quote_from_bytes(b"&#128512;x").encode())
+    assert plain["form"]["name"] == "😀x"
+    odd = _post_raw(web_client, ua, b"name=" + quote_from_bytes(b"&#0;&#xD800;").encode())
+    assert odd["form"]["name"] == "&#0;&#xD800;"  # no control or surrogate smuggled in
+
+
+def test_a_utf8_form_keeps_a_typed_reference_as_text(web_client: FlaskClient) -> None:
+    body = b"name=" + quote_from_bytes(b"&#128512;").encode()
+    assert _post_raw(web_client, UA_SOFTBANK, body)["form"]["name"] == "&#128512;"
+
+
 def test_au_form_emoji_and_query_string_are_decoded(web_client: FlaskClient) -> None:
     body = b"name=" + quote_from_bytes("ﾊｰﾄ".encode("cp932") + b"\xf7\xb2").encode()
     query = "?q=" + quote_from_bytes("りんご".encode("cp932"))
