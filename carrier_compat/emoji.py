@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -171,7 +172,29 @@ def to_carrier(text: str, carrier: str | None) -> str:
     """
     if carrier is None:
         return text
-    return _convert(text, TO_CARRIER[carrier])
+    return _stand_in_newer(_convert(text, TO_CARRIER[carrier]))
+
+
+# Emoji newer than the carriers' sets (Unicode 6.1 on: 😀, 🦄 …) have no carrier code and
+# no emoji4unicode fallback; they get their Unicode name as a text stand-in, so nothing
+# reaches a handset as a raw reference or 〓. Skin tones and joiners only modify the
+# symbol before them.
+_NEWER_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u200d]")
+_MODIFIERS = frozenset(chr(c) for c in range(0x1F3FB, 0x1F400)) | {"\u200d"}
+
+
+def _stand_in_newer(text: str) -> str:
+    if text.isascii():
+        return text
+    return _NEWER_EMOJI.sub(_stand_in, text)
+
+
+def _stand_in(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _MODIFIERS:
+        return ""
+    name = unicodedata.name(char, "")
+    return f"[{name.lower()}]" if name else char
 
 
 _PUA = re.compile("[\ue000-\uf8ff]")
@@ -238,7 +261,7 @@ def encode_sjis(text: str, carrier: str, errors: str = "xmlcharrefreplace") -> b
     if carrier in _UDA_CARRIERS:
         if errors == "xmlcharrefreplace":
             return _encode_page_sjis(text, carrier)
-        converted = _convert(text, _sjis_tables(carrier)[0])
+        converted = _stand_in_newer(_convert(text, _sjis_tables(carrier)[0]))
         return converted.encode("cp932", errors)
     out = bytearray()
     for piece in _split_emoji(to_carrier(text, carrier)):
@@ -281,7 +304,10 @@ def _page_error_handler(carrier: str) -> Callable[[UnicodeError], tuple[bytes, i
                 return pair, start + 2
         char = text[start]
         single = singles.get(char)
-        return (f"&#{ord(char)};".encode("ascii") if single is None else single), start + 1
+        if single is None:
+            single = (_stand_in_newer(char).encode("cp932", "xmlcharrefreplace")
+                      if _NEWER_EMOJI.match(char) else f"&#{ord(char)};".encode("ascii"))
+        return single, start + 1
 
     return handle
 

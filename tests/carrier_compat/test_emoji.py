@@ -102,6 +102,25 @@ def test_closest_symbol_or_text_for_missing_ones() -> None:
     assert emoji.from_carrier(emoji.to_carrier("⛅", "docomo"), "docomo") == "☀☁"
 
 
+@pytest.mark.parametrize("carrier", ["docomo", "au", "softbank"])
+def test_emoji_newer_than_the_carriers_become_their_names(carrier: str) -> None:
+    # 😀 and 🦄 came after the carriers' sets: no code, no emoji4unicode fallback.
+    assert emoji.to_carrier("😀と🦄", carrier) == "[grinning face]と[unicorn face]"
+    page = detect({"HTTP_USER_AGENT": PAGE_UA[carrier]}).encode("こんにちは😀")
+    assert b"[grinning face]" in page and b"&#" not in page
+    toned = emoji.to_carrier("👍🏻", carrier)  # a skin tone only modifies the thumb
+    assert toned == emoji.to_carrier("👍", carrier) and "[" not in toned
+
+
+def test_newer_emoji_in_handset_mail_are_named_not_replaced() -> None:
+    from carrier_compat.mail import build_text_mail
+
+    mail = build_text_mail(to="a@docomo.ne.jp", mail_from="shop@example.jp",
+                           subject="ご案内😀", body="ありがとう😀")
+    assert "[grinning face]" in mail.get_body().get_content()
+    assert "〓" not in mail.get_body().get_content()
+
+
 def test_variation_selectors_and_keycaps() -> None:
     assert emoji.to_carrier("❤️", "docomo") == emoji.to_carrier("❤", "docomo") == "\ue6ec"
     assert emoji.to_carrier("#️⃣", "au") == emoji.to_carrier("#\u20e3", "au")
