@@ -123,7 +123,8 @@ def orders_detail(order_id: int):
     mails = db.session.scalars(
         select(MailLog).where(MailLog.order_id == order.id).order_by(MailLog.sent_at, MailLog.id)
     ).all()
-    return render_template("admin/orders/detail.html", order=order, mails=mails)
+    back = _back_to_list(request.args.get("back"))  # 戻る: the list and search it came from
+    return render_template("admin/orders/detail.html", order=order, mails=mails, back=back)
 
 
 @bp.route("/orders/<int:order_id>/mails/<int:log_id>")

@@ -108,6 +108,18 @@ def test_item_cancel_moves_totals_fees_and_stock(admin_client, order, db):
     assert db.get(Order, order.id).subtotal == 3000
 
 
+def test_detail_back_returns_to_the_search_it_came_from(admin_client, order):
+    listing = admin_client.get("/admin/orders?keyword=小林&status=completed").get_data(
+        as_text=True)
+    detail_url = re.search(r'href="(/admin/orders/\d+\?back=[^"]+)">詳細', listing).group(1)
+    detail = admin_client.get(detail_url.replace("&amp;", "&")).get_data(as_text=True)
+    back = re.search(r'href="([^"]+)">戻る</a>', detail).group(1).replace("&amp;", "&")
+    assert unquote(back) == "/admin/orders?keyword=小林&status=completed"
+    evil = admin_client.get(f"/admin/orders/{order.id}?back=https://evil.example/").get_data(
+        as_text=True)
+    assert 'href="/admin/orders">戻る</a>' in evil
+
+
 def test_cancel_returns_to_the_list_it_came_from_and_never_elsewhere(admin_client, order):
     page = admin_client.get("/admin/delivery").get_data(as_text=True)
     token = csrf_token_from(page)
