@@ -143,9 +143,7 @@ def my_withdraw() -> Response | str:
         return render("members/withdraw.html", error=None)
     if message := _checked_password(member):
         return render("members/withdraw.html", error=message)
-    member.status = MemberStatus.WITHDRAWN
-    member.newsletter = False
-    member.subscriber_carrier = member.subscriber_id = None
+    member.change_status(MemberStatus.WITHDRAWN)
     db.session.commit()
     log_out()
     flash_message("退会手続きが完了しました。ご利用ありがとうございました。")
