@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from carrier_compat.address import carrier_for_address
 from models import (
     AdminUser,
     CartLine,
@@ -127,17 +128,11 @@ def _members(session: Session) -> list[Member]:
     members = []
     for email, name, kana, tel, zip_code, address in data.MEMBERS:
         member = Member(email=email, name=name, kana=kana, tel=tel, zip_code=zip_code,
-                        address=address, carrier=_carrier_of(email), email_verified_at=now())
+                        address=address, carrier=carrier_for_address(email), email_verified_at=now())
         member.set_password("demo-member-pass")
         members.append(member)
     session.add_all(members)
     return members
-
-
-def _carrier_of(email: str) -> str:
-    domain = email.rsplit("@", 1)[-1]
-    return {"docomo.ne.jp": "docomo", "ezweb.ne.jp": "au", "softbank.ne.jp": "softbank",
-            "i.softbank.jp": "smartphone"}.get(domain, "pc")
 
 
 # The status each demo order ends in, so every screen of the manual has something to show.
@@ -218,7 +213,7 @@ def _bulk_members(session: Session, start: int, count: int) -> None:
         {"email": f"member{start + n:06d}@{domains[n % 5]}", "name": f"会員 {start + n}",
          "kana": "カイイン", "tel": f"090{start + n:08d}", "zip_code": "1000001",
          "address": f"東京都千代田区千代田{n % 9 + 1}-{n % 20 + 1}",
-         "carrier": _carrier_of(f"x@{domains[n % 5]}"), "newsletter": n % 4 != 0,
+         "carrier": carrier_for_address(f"x@{domains[n % 5]}"), "newsletter": n % 4 != 0,
          "password_hash": member.password_hash, "status": "active",
          "created_at": now(), "updated_at": now()}
         for n in range(count)
