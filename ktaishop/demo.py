@@ -128,7 +128,8 @@ def _members(session: Session) -> list[Member]:
     members = []
     for email, name, kana, tel, zip_code, address in data.MEMBERS:
         member = Member(email=email, name=name, kana=kana, tel=tel, zip_code=zip_code,
-                        address=address, carrier=carrier_for_address(email), email_verified_at=now())
+                        address=address, carrier=carrier_for_address(email),
+                        email_verified_at=now())
         member.set_password("demo-member-pass")
         members.append(member)
     session.add_all(members)
