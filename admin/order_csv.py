@@ -129,11 +129,6 @@ def batched(values: Sequence[int], size: int) -> Iterator[Sequence[int]]:
         yield chunk
 
 
-def write_orders_csv(orders: Iterable[Order], encoding: str = CP932) -> Iterator[bytes]:
-    """The CSV of ``orders`` as byte chunks (header first, CRLF, cells neutralised)."""
-    return csv_chunks(HEADER, (order_row(o) for o in orders), encoding, CHUNK)
-
-
 # -- ダウンロード (P17): the current search, streamed -----------------------------------
 
 _ORDER_FIELDS = [Order.__table__.c[name] for name in FIELDS]
