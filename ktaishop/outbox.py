@@ -5,7 +5,7 @@ A row moves ``queued -> sending -> sent | failed`` (or back to ``queued`` with a
 ``next_attempt_at`` becomes the moment the claim expires. A worker that dies leaves
 its rows ``sending``; once the lease has run out any worker claims them again. Each
 row is committed as sent after the server accepted it and before the next message's
-DATA (``outbox_marks``: one autocommitted UPDATE, on PostgreSQL read back while the
+text goes (``outbox_marks``: one autocommitted UPDATE, on PostgreSQL read back while the
 next envelope is sent), so a worker killed at any moment loses nothing and sends at
 most the one message in flight twice. Text newsletters are written straight to bytes
 (``mail_wire``); other mail goes through ``carrier_compat``'s email-package builders.

@@ -3,7 +3,9 @@
 ``smtp_server`` here replaces the top-level one for tests/mail: aiosmtpd's
 Controller cannot start on port 0 (it connects to the port it was given to check
 the server is up), so a free port is picked first. The server keeps the raw bytes
-of every message and can refuse recipients at RCPT or hang up at MAIL FROM.
+of every message and can refuse recipients at RCPT or hang up at MAIL FROM. Like
+Postfix and the carriers' servers it offers PIPELINING unless told not to (the
+top-level server, plain aiosmtpd, does not: the rest of the suite sends the other way).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from tests.conftest import ReceivedMail, SmtpServer, free_port
 class MailServer(SmtpServer):
     refuse: dict[str, int] = field(default_factory=dict)  # address -> code at RCPT
     drop_every: int = 0  # hang up at every n-th MAIL FROM (0: never)
+    pipelining: bool = True  # offer PIPELINING (RFC 2920) in the EHLO answer
     mail_commands: int = 0
     drops: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -29,6 +32,12 @@ class MailServer(SmtpServer):
 class _Handler:
     def __init__(self, server: MailServer) -> None:
         self.server = server
+
+    async def handle_EHLO(self, smtp, session, envelope, hostname, responses):  # noqa: N802
+        session.host_name = hostname
+        if self.server.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     async def handle_MAIL(self, smtp, session, envelope, address, options):  # noqa: N802
         with self.server.lock:

@@ -3,7 +3,7 @@
 That order is the whole "at most one duplicate per killed worker" promise: the
 "sent" mark of message N (now one autocommitted statement, on PostgreSQL read back
 while message N+1's envelope is on the wire) must be committed - visible to another
-connection - before message N+1's DATA.
+connection - before message N+1's text goes.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from models import OutboxMessage, OutboxStatus, queue_mail
 
 
 class _Witness:
-    """A transport that, at each DATA, counts the rows another connection sees as sent."""
+    """A transport that, before each message's text, counts the rows another connection sees as sent."""
 
     def __init__(self, inner, engine) -> None:
         self.inner, self.engine, self.seen = inner, engine, []
@@ -59,7 +59,10 @@ def test_each_mail_is_recorded_sent_before_the_next_goes(app, db, smtp_server):
     assert len(smtp_server.wait_for(12)) == 12
 
 
-def test_a_failing_hook_before_data_sends_nothing_and_the_connection_goes_on(smtp_server):
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "one-by-one"])
+def test_a_failing_hook_before_data_sends_nothing_and_the_connection_goes_on(smtp_server,
+                                                                            pipelining):
+    smtp_server.pipelining = pipelining
     transport = transport_from_url(smtp_server.url)
 
     def refuse() -> None:

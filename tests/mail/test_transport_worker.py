@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import smtplib
 import time
 
 import pytest
@@ -26,7 +27,10 @@ def test_mail_urls_name_their_transport():
         transport_from_url("http://mail.example.jp")
 
 
-def test_refused_mailbox_fails_with_the_answer_and_stops_newsletters(app, db, smtp_server):
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "one-by-one"])
+def test_refused_mailbox_fails_with_the_answer_and_stops_newsletters(app, db, smtp_server,
+                                                                     pipelining):
+    smtp_server.pipelining = pipelining
     app.config["MAIL_URL"] = smtp_server.url
     db.add(Member(email="gone@docomo.ne.jp", name="不在"))
     message = queue_mail(db, to="gone@docomo.ne.jp", mail_from="shop@example.jp",
@@ -44,7 +48,10 @@ def test_refused_mailbox_fails_with_the_answer_and_stops_newsletters(app, db, sm
     assert smtp_server.messages == []
 
 
-def test_a_refused_bcc_does_not_keep_the_purchaser_from_the_mail(app, db, smtp_server):
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "one-by-one"])
+def test_a_refused_bcc_does_not_keep_the_purchaser_from_the_mail(app, db, smtp_server,
+                                                                 pipelining):
+    smtp_server.pipelining = pipelining
     app.config["MAIL_URL"] = smtp_server.url
     queue_mail(db, to="buyer@example.com", mail_from="shop@example.jp", subject="受注",
                body="ありがとうございます", bcc="typo@example.com")
@@ -52,6 +59,55 @@ def test_a_refused_bcc_does_not_keep_the_purchaser_from_the_mail(app, db, smtp_s
     assert deliver_due(app) == 1
     [received] = smtp_server.wait_for(1)
     assert received.rcpt_tos == ["buyer@example.com"]
+
+
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "one-by-one"])
+def test_a_refused_purchaser_gets_no_mail_and_neither_does_the_bcc(app, db, smtp_server,
+                                                                   pipelining):
+    smtp_server.pipelining = pipelining
+    app.config["MAIL_URL"] = smtp_server.url
+    message = queue_mail(db, to="gone@example.com", mail_from="shop@example.jp",
+                         subject="受注", body="本文", bcc="shop-copy@example.jp")
+    queue_mail(db, to="next@example.com", mail_from="shop@example.jp", subject="受注",
+               body="本文")
+    smtp_server.refuse["gone@example.com"] = 550
+    assert deliver_due(app) == 1
+
+    [received] = smtp_server.wait_for(1)
+    time.sleep(0.2)  # nothing else arrives late
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["next@example.com"]]
+    assert received.rcpt_tos == ["next@example.com"]
+    db.refresh(message)
+    assert message.status == OutboxStatus.FAILED and "550" in message.last_error
+
+
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "one-by-one"])
+def test_lines_starting_with_a_dot_arrive_as_written(smtp_server, pipelining):
+    smtp_server.pipelining = pipelining
+    transport = transport_from_url(smtp_server.url)
+    data = b"Subject: dots\r\n\r\n.\r\n..two\r\n.three\r\nno final line break"
+    transport.send(data, "shop@example.jp", ["a@example.com"])
+    transport.close()
+
+    [received] = smtp_server.wait_for(1)
+    assert received.raw.replace(b"\r\n", b"\n").endswith(
+        b"\n.\n..two\n.three\nno final line break\n")
+
+
+def test_a_pipelining_server_gets_the_envelope_and_data_in_one_write(smtp_server, monkeypatch):
+    writes: list[bytes] = []
+    original = smtplib.SMTP.send
+    monkeypatch.setattr(smtplib.SMTP, "send",
+                        lambda conn, data: writes.append(data) or original(conn, data))
+    transport = transport_from_url(smtp_server.url)
+    transport.send(b"Subject: a\r\n\r\nA\r\n", "shop@example.jp", ["a@example.com"])
+    writes.clear()  # the connection's greeting
+    transport.send(b"Subject: b\r\n\r\nB\r\n", "shop@example.jp", ["b@example.com"])
+    transport.close()
+
+    assert writes[:2] == ["MAIL FROM:<shop@example.jp>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n",
+                          b"Subject: b\r\n\r\nB\r\n.\r\n"]
+    assert len(smtp_server.wait_for(2)) == 2
 
 
 def test_in_process_sender_delivers_at_the_configured_rate(database_url, tmp_path, smtp_server):
