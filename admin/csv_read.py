@@ -89,15 +89,23 @@ def read_csv(data: bytes, required: Sequence[str], max_bytes: int) -> CsvTable:
         raise CsvError(line_no, "必須の見出し " + "、".join(missing) + " がありません。"
                        "1行目に見出し（例: " + ",".join(required) + "）を入れてください。")
     table = CsvTable(headers=headers, encoding=encoding)
+    width = len(headers)
     for row_no, row in records[line_no:]:
-        if not any(cell.strip() for cell in row):
+        if _blank(row):
             continue  # blank lines and rows Excel left as ",,,," are not data
-        if len(row) > len(headers) and any(cell.strip() for cell in row[len(headers):]):
-            raise CsvError(row_no, f"列の数（{len(row)}）が見出しの数（{len(headers)}）より"
+        if len(row) > width and not _blank(row[width:]):
+            raise CsvError(row_no, f"列の数（{len(row)}）が見出しの数（{width}）より"
                                    "多くなっています。値にカンマが含まれていないか確認してください。")
-        values = {name: (row[i].strip() if i < len(row) else "") for i, name in enumerate(headers)}
-        table.rows.append((row_no, values))
+        if len(row) < width:
+            row += [""] * (width - len(row))
+        # strict=False: blank cells past the last header (checked above) are dropped.
+        table.rows.append((row_no, dict(zip(headers, map(str.strip, row), strict=False))))
     return table
+
+
+def _blank(cells: list[str]) -> bool:
+    """No cell holds more than spaces."""
+    return not "".join(cells).strip()
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -147,7 +155,7 @@ def _split(text: str) -> list[tuple[int, list[str]]]:
 
 def _first_non_blank(records: list[tuple[int, list[str]]]) -> tuple[int, list[str]] | None:
     for line_no, row in records:
-        if any(cell.strip() for cell in row):
+        if not _blank(row):
             return line_no, row
     return None
 

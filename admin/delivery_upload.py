@@ -22,7 +22,7 @@ from models import DomainError
 from . import bp
 from .delivery import actor
 from .delivery_forms import UploadConfirmForm, UploadForm
-from .shipping_import import MAX_BYTES, ImportPlan, apply_plan, plan_import
+from .shipping_import import MAX_BYTES, ImportPlan, apply_plan, plan_import, without_cyclic_gc
 
 KEEP_SECONDS = 24 * 3600  # an upload nobody confirmed is removed after a day
 TOO_LARGE = "ファイルが大きすぎます（上限 10 MB）。ファイルを分けて登録してください。"
@@ -142,14 +142,17 @@ def _apply(data: bytes, token: str, fingerprint: str):
     _end_request_transaction()
     session = db.new_session()
     try:
-        plan = plan_import(session, data, lock=True)
-        if not plan.ok or plan.fingerprint() != fingerprint:
-            session.expunge_all()  # keep what was read for the page, then let go
-            session.rollback()
-            discard_upload(token)
-            return _preview(plan, data, "", changed=plan.ok)
-        apply_plan(plan, who)
-        session.commit()
+        with without_cyclic_gc():  # the plan's objects are gone before it ends
+            plan = plan_import(session, data, lock=True)
+            if not plan.ok or plan.fingerprint() != fingerprint:
+                session.expunge_all()  # keep what was read for the page, then let go
+                session.rollback()
+                discard_upload(token)
+                return _preview(plan, data, "", changed=plan.ok)
+            apply_plan(plan, who)
+            session.commit()
+            counts = plan.counts
+            del plan
     except DomainError as error:
         session.rollback()
         flash(f"出荷結果を登録できませんでした（何も変更していません）: {error.message}", "error")
@@ -157,7 +160,6 @@ def _apply(data: bytes, token: str, fingerprint: str):
     finally:
         session.close()
     discard_upload(token)
-    counts = plan.counts
     flash(f"出荷結果を登録しました。出荷済 {counts['ship']} 件、伝票の更新 {counts['update']} 件、"
           f"変更なし {counts['unchanged']} 件、伝票番号が空のため対象外 {counts['skip']} 件。",
           "info")

@@ -42,7 +42,7 @@ from models.shipments import (
 )
 
 from .csv_read import CsvError, CsvTable, read_csv
-from .slip_fields import SlipFieldError, clean_order_no, clean_slip_values
+from .slip_fields import SlipFieldError, clean_delivery_no, clean_order_no, clean_slip_values
 
 MAX_BYTES = 10 * 1024 * 1024
 REQUIRED = ("order_no", "delivery_no")
@@ -119,7 +119,7 @@ def plan_import(session: Session, data: bytes, *, lock: bool = False) -> ImportP
     ``lock`` takes row locks (PostgreSQL ``FOR UPDATE``) for a plan about to be applied.
     """
     plan = ImportPlan(session=session, locked=lock)
-    with _without_cyclic_gc():
+    with without_cyclic_gc():
         try:
             table = read_csv(data, REQUIRED, MAX_BYTES)
         except CsvError as error:
@@ -153,7 +153,7 @@ def apply_plan(plan: ImportPlan, actor: str) -> int:
         return 0
     assert plan.session is not None, "apply the plan in the session that planned it"
     if plan.locked:
-        with _without_cyclic_gc():
+        with without_cyclic_gc():
             return write_shipments(plan.session, ((row.order, row.decision) for row in rows),
                                    actor)
     result = register_shipments(plan.session, {row.order.order_no: row.slip for row in rows},
@@ -166,7 +166,7 @@ def apply_plan(plan: ImportPlan, actor: str) -> int:
 
 
 @contextmanager
-def _without_cyclic_gc() -> Iterator[None]:
+def without_cyclic_gc() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while a file is read, judged or written.
 
     A 10,000-row file makes some 150,000 objects that live until the plan is done and
@@ -175,6 +175,8 @@ def _without_cyclic_gc() -> Iterator[None]:
     times for nothing: 0.1-0.3 s of a 0.5 s import (bench/shipping_import.py).
     Process-wide: other threads' cyclic collections wait as long (their memory is
     still freed by reference counting). The collector's previous state is restored.
+    A caller that plans, applies and commits in one pause, and drops the plan before
+    it ends, spares the collector a pass over the plan's objects afterwards too.
     """
     if not gc.isenabled():
         yield
@@ -229,16 +231,23 @@ class _Cleaner:
 
     def clean(self, raw: dict[str, str]) -> dict[str, object]:
         """The row's cleaned slip fields; SlipFieldError with every wrong field's message."""
-        cells = tuple([raw.get(name, "") for name in self.others])
+        cells = tuple([raw[name] for name in self.others])  # read_csv gives every header
         rest = self.seen.get(cells)
         if rest is None:
             rest = self.seen[cells] = _outcome(dict(zip(self.others, cells, strict=True)))
-        number = _outcome({"delivery_no": raw.get("delivery_no", "")})
-        if isinstance(number, SlipFieldError) or isinstance(rest, SlipFieldError):
-            raise SlipFieldError([message for outcome in (number, rest)
-                                  if isinstance(outcome, SlipFieldError)
-                                  for message in outcome.messages])
-        return {**number, **rest}
+        try:
+            number = clean_delivery_no(raw["delivery_no"])
+        except ValueError as error:
+            messages = [str(error)]
+        else:
+            if not isinstance(rest, SlipFieldError):
+                values = rest.copy()
+                values["delivery_no"] = number
+                return values
+            messages = []
+        if isinstance(rest, SlipFieldError):
+            messages.extend(rest.messages)
+        raise SlipFieldError(messages)
 
 
 def _outcome(raw: dict[str, str]) -> dict[str, object] | SlipFieldError:

@@ -60,6 +60,14 @@ def clean_order_no(value: str) -> str:
     return text
 
 
+def clean_delivery_no(value: str) -> str:
+    """The 伝票番号 as stored.
+
+    :raise ValueError: with the Japanese reason.
+    """
+    return _clean_one("delivery_no", value)  # type: ignore[return-value]
+
+
 def clean_slip_values(raw: dict[str, str]) -> dict[str, object]:
     """Check the slip fields present in ``raw``; returns them cleaned (date → datetime|None).
 
