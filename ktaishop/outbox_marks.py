@@ -9,10 +9,10 @@ session's transactions. Rows with an order still go through the ORM (they add a
 
 On PostgreSQL the statement is only sent by :meth:`SentMarks.start`; its answer is
 read by :meth:`SentMarks.wait`, which the sender calls once the next message's
-envelope is accepted and before its text goes (``Transport.send(before_data=...)``) - so the database works while the next
-mail is built and its envelope is sent, and still no message goes out before the
-previous one is recorded. Any other statement on the connection waits first
-(connection events), so nothing else can slip in between.
+envelope is accepted and before its text goes (``Transport.send(before_data=...)``) -
+so the database works while the next mail is built and its envelope is sent, and
+still no message goes out before the previous one is recorded. Any other statement on
+the connection waits first (connection events), so nothing else can slip in between.
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ from models import OutboxMessage, OutboxStatus, queue_mail
 
 
 class _Witness:
-    """A transport that, before each message's text, counts the rows another connection sees as sent."""
+    """A transport that, before each message's text goes, counts the rows another
+    connection sees as sent."""
 
     def __init__(self, inner, engine) -> None:
         self.inner, self.engine, self.seen = inner, engine, []
