@@ -6,13 +6,15 @@ Compares, against the same local SMTP sink in the same run:
   2 workers two worker processes sharing the queue (FOR UPDATE SKIP LOCKED)
 Targets: one worker >= 0.5x raw; two workers >= 1.8x one. The second needs CPUs to
 spare: on a machine where one worker, the sink and PostgreSQL already keep B CPUs busy
-out of N, two workers cannot pass N/B times one; the run prints that ceiling.
+out of N, two workers cannot pass about N/B times one; the run prints that bound.
 
-The sink is a minimal SMTP responder in two processes sharing the port (SO_REUSEPORT),
-so it is not what limits the figures; like Postfix it offers PIPELINING (the worker
-uses it, smtplib does not). Needs PostgreSQL: KTAISHOP_BENCH_DATABASE_URL or
-KTAISHOP_TEST_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test);
-a fresh database is created next to it and dropped afterwards.
+The sink is a minimal SMTP responder with a process per connection, as Postfix's smtpd
+(two workers sharing one responder measured the responder, not the workers); like
+Postfix it offers PIPELINING (the worker uses it, smtplib does not).
+
+Needs PostgreSQL: KTAISHOP_BENCH_DATABASE_URL or KTAISHOP_TEST_DATABASE_URL (default
+postgresql+psycopg://postgres@127.0.0.1:5432/test); a fresh database is created next
+to it and dropped afterwards.
 
     .venv/bin/python bench/mail_throughput.py [--recipients 10000]
 """
@@ -20,9 +22,9 @@ a fresh database is created next to it and dropped afterwards.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import multiprocessing
 import os
+import signal
 import smtplib
 import socket
 import subprocess
@@ -30,6 +32,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, insert, select, text
@@ -42,26 +45,23 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 # -- the sink ---------------------------------------------------------------------------
 
-class _Sink(asyncio.Protocol):
-    """Answers SMTP like a fast MTA: every complete command in what arrived is answered
-    in one write (so pipelined commands get their replies together, as from Postfix)."""
+class _Sink:
+    """What a fast MTA answers on one connection: every complete command that arrived
+    is answered in one write (so pipelined commands get their replies together, as
+    from Postfix)."""
 
     def __init__(self, counter) -> None:
         self.counter = counter
         self.buffer = b""
         self.in_data = False
+        self.done = False
 
-    def connection_made(self, transport) -> None:
-        self.transport = transport
-        transport.write(b"220 sink ESMTP\r\n")
-
-    def data_received(self, data: bytes) -> None:
+    def feed(self, data: bytes) -> bytes:
         self.buffer += data
         replies = []
-        while reply := self._next_reply():
+        while not self.done and (reply := self._next_reply()):
             replies.append(reply)
-        if replies:
-            self.transport.write(b"".join(replies))
+        return b"".join(replies)
 
     def _next_reply(self) -> bytes | None:
         if self.in_data:
@@ -81,40 +81,69 @@ class _Sink(asyncio.Protocol):
             self.buffer = b"\r\n" + self.buffer  # the terminator's CRLF may open the body
             return b"354 go ahead\r\n"
         if verb == b"QUIT":
-            self.transport.write(b"221 bye\r\n")
-            self.transport.close()  # after what was written before it has gone
-            return None
+            self.done = True
+            return b"221 bye\r\n"
         if verb == b"EHLO":
             return b"250-sink\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
         return b"250 OK\r\n"
 
 
+def _converse(conn: socket.socket, counter) -> None:
+    sink = _Sink(counter)
+    conn.sendall(b"220 sink ESMTP\r\n")
+    while not sink.done and (data := conn.recv(1 << 16)):
+        if replies := sink.feed(data):
+            conn.sendall(replies)
+
+
+def _reap(*_: object) -> None:
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+    except ChildProcessError:
+        pass
+
+
 def _serve(port: int, counter) -> None:
-    async def main() -> None:
-        loop = asyncio.get_running_loop()
-        server = await loop.create_server(lambda: _Sink(counter), "127.0.0.1", port,
-                                          reuse_port=True)
-        await server.serve_forever()
+    """A process per connection, as Postfix's smtpd: no two senders share a responder."""
+    signal.signal(signal.SIGCHLD, _reap)  # waited for, so their CPU time is counted
+    listener = socket.create_server(("127.0.0.1", port))
+    while True:
+        conn, _ = listener.accept()
+        if os.fork() == 0:
+            listener.close()
+            try:
+                _converse(conn, counter)
+            except OSError:
+                pass  # a stopped worker hangs up mid-conversation
+            finally:
+                os._exit(0)
+        conn.close()
 
-    asyncio.run(main())
 
-
-def start_sink(processes: int = 2):
+def start_sink():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     counter = multiprocessing.Value("q", 0)
-    sinks = [multiprocessing.Process(target=_serve, args=(port, counter), daemon=True)
-             for _ in range(processes)]
-    for sink in sinks:
-        sink.start()
+    sink = multiprocessing.Process(target=_serve, args=(port, counter), daemon=True)
+    sink.start()
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             break
         except OSError:
             time.sleep(0.05)
-    return port, counter, sinks
+    return port, counter, sink
+
+
+def _sink_cpu(sink_pid: int) -> float:
+    """CPU seconds of the sink: its own, its finished connections' and its open ones'."""
+    try:
+        children = Path(f"/proc/{sink_pid}/task/{sink_pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return _cpu_seconds([sink_pid], finished_children=True) + _cpu_seconds(map(int, children))
 
 
 # -- the three runs ---------------------------------------------------------------------
@@ -174,8 +203,9 @@ def queue_newsletter(app) -> int:
         return count
 
 
-def _cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of ``pids`` so far, from /proc (0 for a pid that is gone)."""
+def _cpu_seconds(pids: Iterable[int], finished_children: bool = False) -> float:
+    """User + system CPU of ``pids`` so far, from /proc (0 for a pid that is gone), and
+    of the children they waited for."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for pid in pids:
@@ -184,6 +214,8 @@ def _cpu_seconds(pids: list[int]) -> float:
         except OSError:
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime
+        if finished_children:
+            total += int(fields[13]) + int(fields[14])  # cutime, cstime
     return total / ticks
 
 
@@ -195,7 +227,7 @@ def _backend_pids(engine) -> list[int]:
 
 
 def workers_rate(app, url: str, port: int, workers: int, count: int, instance: Path,
-                 sink_pids: list[int]) -> tuple[float, dict[str, float]]:
+                 sink_pid: int) -> tuple[float, dict[str, float]]:
     """Messages per second, and CPU microseconds per message of each party meanwhile."""
     repo = str(Path(__file__).resolve().parent.parent)
     path = os.pathsep.join(p for p in (repo, os.environ.get("PYTHONPATH", "")) if p)
@@ -211,9 +243,11 @@ def workers_rate(app, url: str, port: int, workers: int, count: int, instance: P
     try:
         queue_newsletter(app)
         engine = create_engine(url)
-        parties = {"workers": [p.pid for p in procs], "sink": sink_pids,
-                   "postgres": _backend_pids(engine)}
-        before = {name: _cpu_seconds(pids) for name, pids in parties.items()}
+        backends = _backend_pids(engine)
+        parties = {"workers": lambda: _cpu_seconds([p.pid for p in procs]),
+                   "sink": lambda: _sink_cpu(sink_pid),
+                   "postgres": lambda: _cpu_seconds(backends)}
+        before = {name: cpu_now() for name, cpu_now in parties.items()}
         start = time.perf_counter()
         with engine.connect() as conn:
             while conn.execute(select(func.count()).select_from(text("outbox"))
@@ -221,8 +255,8 @@ def workers_rate(app, url: str, port: int, workers: int, count: int, instance: P
                 conn.rollback()
                 time.sleep(0.05)
         elapsed = time.perf_counter() - start
-        cpu = {name: (_cpu_seconds(pids) - before[name]) / count * 1e6
-               for name, pids in parties.items()}
+        cpu = {name: (cpu_now() - before[name]) / count * 1e6
+               for name, cpu_now in parties.items()}
         engine.dispose()
     finally:
         for proc in procs:
@@ -260,16 +294,15 @@ def main() -> int:
     except Exception as error:  # no PostgreSQL here: say so, don't fail `make bench`
         print(f"mail_throughput: skipped, PostgreSQL not reachable ({error.__class__.__name__})")
         return 0
-    port, counter, sinks = start_sink()
+    port, counter, sink = start_sink()
     try:
-        return _run(url, port, counter, count, [sink.pid for sink in sinks])
+        return _run(url, port, counter, count, sink.pid)
     finally:
-        for sink in sinks:
-            sink.terminate()
+        sink.terminate()
         _drop(base_url, name)
 
 
-def _run(url: str, port: int, counter, count: int, sink_pids: list[int]) -> int:
+def _run(url: str, port: int, counter, count: int, sink_pid: int) -> int:
     from ktaishop import create_app
     from ktaishop.migrate import upgrade
 
@@ -280,9 +313,9 @@ def _run(url: str, port: int, counter, count: int, sink_pids: list[int]) -> int:
         load_before = os.getloadavg()
         raw = raw_rate(port, count)
         prepare(url, count)
-        one, cpu_one = workers_rate(app, url, port, 1, count, Path(instance), sink_pids)
+        one, cpu_one = workers_rate(app, url, port, 1, count, Path(instance), sink_pid)
         prepare(url, count)
-        two, cpu_two = workers_rate(app, url, port, 2, count, Path(instance), sink_pids)
+        two, cpu_two = workers_rate(app, url, port, 2, count, Path(instance), sink_pid)
         with app.app_context():
             from ktaishop.extensions import db
 
@@ -299,7 +332,7 @@ def _run(url: str, port: int, counter, count: int, sink_pids: list[int]) -> int:
             f"{name} {value:.0f} us" for name, value in cpu.items()))
     busy = one * sum(cpu_one.values()) / 1e6  # CPUs the one-worker run kept busy
     print(f"  one worker's run kept {busy:.2f} of {os.cpu_count()} CPUs busy (worker, sink, "
-          f"PostgreSQL): two workers can reach at most {os.cpu_count() / busy:.2f}x one here")
+          f"PostgreSQL): two workers can reach about {os.cpu_count() / busy:.2f}x one here")
     load_after = os.getloadavg()
     print(f"  load average (1 min) before {load_before[0]:.2f}, after {load_after[0]:.2f} "
           "- other work on these CPUs lowers the worker figures")
