@@ -17,7 +17,7 @@ from itertools import islice
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, Select, and_, select
+from sqlalchemy import Engine, Select, and_, exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Order, OrderItem, OrderStatus, PaymentMethod
@@ -211,6 +211,11 @@ def _sqlite_rows(engine: Engine, statement: Select) -> Iterator[Any]:
 
 
 # -- 注文情報ダウンロード (P16): export and flip in one transaction --------------------------
+
+
+def has_orders_to_instruct(session: Session) -> bool:
+    """Whether 注文情報ダウンロード would export anything now (any 注文完了 order)."""
+    return bool(session.scalar(select(exists().where(Order.status == OrderStatus.COMPLETED))))
 
 
 def _claim_completed(session: Session) -> list[int]:

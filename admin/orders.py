@@ -30,7 +30,7 @@ from models.merge import order_merge_values, render_merge
 
 from . import bp
 from .csv_io import CP932, ENCODINGS, UTF8_BOM, content_disposition
-from .order_csv import search_csv, shipping_instruction_csv
+from .order_csv import has_orders_to_instruct, search_csv, shipping_instruction_csv
 from .order_forms import ActionForm, CorrectForm, DownloadForm, MailForm, split_addresses
 from .order_search import PAGE_SIZE, PAYMENT_CHOICES, STATUS_CHOICES, OrderSearch, page_count
 
@@ -108,6 +108,10 @@ def orders_instruct_download():
     form = DownloadForm()
     if not form.validate_on_submit():
         flash("文字コードを選んでください。", "error")
+        return redirect(url_for("admin.orders"))
+    if not has_orders_to_instruct(db.session):
+        flash("注文状態が「注文完了」の注文はありません。ダウンロードするデータがないため、"
+              "何も変更していません。", "info")
         return redirect(url_for("admin.orders"))
     encoding = _encoding_arg(form.encoding.data)
     chunks = shipping_instruction_csv(db.engine, _actor(), encoding)

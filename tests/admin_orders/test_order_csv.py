@@ -126,8 +126,10 @@ def test_instruct_download_exports_exactly_the_completed_orders_and_flips_them(
         assert order.status == OrderStatus.INSTRUCTED and order.instructed_by_download
         assert order.events[-1].actor == "tester"
         assert "注文情報ダウンロード" in order.events[-1].action
-    again = post_instruct_download(admin_client)
-    assert again.data == b"\r\n".join([",".join(HEADER).encode()]) + b"\r\n"
+    again = post_instruct_download(admin_client)  # the same day, nothing new since
+    assert again.status_code == 302 and again.headers["Location"].endswith("/admin/orders")
+    page = admin_client.get("/admin/orders").get_data(as_text=True)
+    assert "「注文完了」の注文はありません" in page and "何も変更していません" in page
 
 
 def test_instruct_download_needs_the_csrf_token(admin_client, small_shop, db):
