@@ -201,22 +201,24 @@ def send_now(session: Session, message: OutboxMessage,
 def claim(session: Session, *, batch: int, lease_seconds: int) -> tuple[list[int], datetime]:
     """Take up to ``batch`` due rows (queued, or sending with an expired lease); commits.
 
-    Returns their ids (oldest first) and the lease end stored on them.
+    One statement: the due rows are chosen (oldest first) and leased by the same
+    UPDATE. Returns their ids in queue order and the lease end stored on them.
     """
     start = now()
-    query = (select(OutboxMessage.id)
-             .where(OutboxMessage.status.in_([OutboxStatus.QUEUED, OutboxStatus.SENDING]),
-                    OutboxMessage.next_attempt_at <= start)
-             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-             .limit(batch))
+    due = (select(OutboxMessage.id)
+           .where(OutboxMessage.status.in_([OutboxStatus.QUEUED, OutboxStatus.SENDING]),
+                  OutboxMessage.next_attempt_at <= start)
+           .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+           .limit(batch))
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    ids = list(session.scalars(query))
+        due = due.with_for_update(skip_locked=True)
     lease_until = start + timedelta(seconds=lease_seconds)
-    if ids:
-        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(
-            status=OutboxStatus.SENDING, next_attempt_at=lease_until,
-            attempts=OutboxMessage.attempts + 1))
+    ids = sorted(session.scalars(
+        update(OutboxMessage).where(OutboxMessage.id.in_(due.scalar_subquery()))
+        .values(status=OutboxStatus.SENDING, next_attempt_at=lease_until,
+                attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)))
     session.commit()
     return ids, lease_until
 
