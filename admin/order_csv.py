@@ -213,9 +213,13 @@ def _sqlite_rows(engine: Engine, statement: Select) -> Iterator[Any]:
 # -- 注文情報ダウンロード (P16): export and flip in one transaction --------------------------
 
 
+# What 注文情報ダウンロード takes: "「注文完了」の注文データのみ" (P16).
+_TO_INSTRUCT = Order.status == OrderStatus.COMPLETED
+
+
 def has_orders_to_instruct(session: Session) -> bool:
-    """Whether 注文情報ダウンロード would export anything now (any 注文完了 order)."""
-    return bool(session.scalar(select(exists().where(Order.status == OrderStatus.COMPLETED))))
+    """Whether 注文情報ダウンロード would export anything now."""
+    return bool(session.scalar(select(exists().where(_TO_INSTRUCT))))
 
 
 def _claim_completed(session: Session) -> list[int]:
@@ -228,7 +232,7 @@ def _claim_completed(session: Session) -> list[int]:
     """
     return list(session.scalars(
         select(Order.id)
-        .where(Order.status == OrderStatus.COMPLETED)
+        .where(_TO_INSTRUCT)
         .order_by(Order.ordered_at, Order.id)
         .with_for_update(skip_locked=True)
     ))
