@@ -26,6 +26,7 @@ class MailKind(enum.StrEnum):
     GUEST_CONFIRMATION = "guest_confirmation"  # 仮注文の確認 (the link that confirms)
     MEMBER_REGISTRATION = "member_registration"  # 会員登録の確認
     PASSWORD_RESET = "password_reset"  # パスワード再設定
+    EMAIL_CHANGE = "email_change"  # メールアドレス変更の確認 (sent to the new address)
     NEWSLETTER = "newsletter"  # メルマガ
 
     @property
@@ -45,6 +46,7 @@ _KIND_LABELS = {
     MailKind.GUEST_CONFIRMATION: "仮注文確認",
     MailKind.MEMBER_REGISTRATION: "会員登録確認",
     MailKind.PASSWORD_RESET: "パスワード再設定",
+    MailKind.EMAIL_CHANGE: "メールアドレス変更確認",
     MailKind.NEWSLETTER: "メルマガ",
 }
 

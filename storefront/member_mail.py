@@ -1,5 +1,6 @@
-"""Mails the storefront sends itself (会員登録の確認, パスワード再設定, and the guest's
-confirmation link when the shop has no template for it), queued in the outbox.
+"""Mails the storefront sends itself (会員登録の確認, パスワード再設定, メールアドレス変更の
+確認, and the guest's confirmation link when the shop has no template for it), queued
+in the outbox.
 
 The shop's template of that kind (メール設定) is used when there is one; otherwise
 the default below. The link goes into the ``confirm_url`` merge field.
@@ -27,6 +28,13 @@ DEFAULTS = {
         "下のURLを開いて新しいパスワードを設定してください（2時間有効・1回限り）。\n\n"
         "{{confirm_url}}\n\nお心当たりのない場合は、このメールを破棄してください。\n"
         "パスワードは変更されません。\n\n{{shop_name}}\nTEL {{shop_tel}}\n",
+    ),
+    MailKind.EMAIL_CHANGE: (
+        "【{{shop_name}}】メールアドレス変更の確認",
+        "{{member_name}} 様\n\n{{shop_name}}の会員情報で、メールアドレスの変更を受け付けました。\n"
+        "下のURLを開くと、このメールアドレスへの変更が完了します（24時間有効）。\n\n"
+        "{{confirm_url}}\n\nお心当たりのない場合は、このメールを破棄してください。\n"
+        "メールアドレスは変更されません。\n\n{{shop_name}}\nTEL {{shop_tel}}\n",
     ),
     MailKind.GUEST_CONFIRMATION: (
         "【{{shop_name}}】ご注文を確定してください",
@@ -62,15 +70,16 @@ def ensure_guest_link_mail(order: Order, url: str) -> None:
     )
 
 
-def send_member_mail(member: Member, kind: MailKind, url: str) -> None:
-    """Queue the ``kind`` mail with ``url`` to the member (part of the caller's commit)."""
+def send_member_mail(member: Member, kind: MailKind, url: str, to: str | None = None) -> None:
+    """Queue the ``kind`` mail with ``url`` to the member, or to the address ``to``
+    (part of the caller's commit)."""
     settings = shop()
     template = MailTemplate.for_kind(db.session, kind)
     subject, body = (template.subject, template.body) if template else DEFAULTS[kind]
     values = shop_merge_values(settings) | {"member_name": member.name, "confirm_url": url}
     queue_mail(
         db.session,
-        to=member.email,
+        to=to or member.email,
         mail_from=(template.mail_from if template else "") or settings.mail_from,
         subject=render_merge(subject, values),
         body=render_merge(body, values),

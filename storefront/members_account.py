@@ -1,7 +1,8 @@
 """マイページ: 注文履歴, 会員情報変更, パスワード変更, メルマガ, かんたんログイン設定, 退会.
 
 Every change to the account asks for the current password (a handset may be lent
-or lost with the session still open).
+or lost with the session still open). A new mail address takes effect only from the
+link mailed to it: a mistyped address must not cut the member off from the shop.
 """
 
 from __future__ import annotations
@@ -13,14 +14,18 @@ from werkzeug.wrappers import Response
 from carrier_compat.address import carrier_for_address
 from carrier_compat.flask import current_carrier
 from ktaishop.extensions import db
-from models import Member, MemberStatus, Order
+from models import MailKind, Member, MemberStatus, Order
 
 from . import bp
+from .checkout_place import external_url
 from .common import flash_message, log_in, log_out, redirect_to, render, require_member
 from .forms import clean_person, password_error, row_id
+from .member_mail import send_member_mail
 from .members import easy_login_available, member_by_email, member_by_subscriber
+from .tokens import email_change_for_token, make_email_change_token
 
 WRONG_PASSWORD = "現在のパスワードが違います。"
+EMAIL_TAKEN = "このメールアドレスは他の会員が使っています。"
 HISTORY_LIMIT = 20
 NEWSLETTER_ON = "メルマガを配信します。"
 NEWSLETTER_OFF = "メルマガの配信を停止しました。"
@@ -67,17 +72,41 @@ def my_profile() -> Response | str:
     cleaned = clean_person(request.form)
     other = member_by_email(cleaned.values.get("email", ""))
     if other is not None and other.id != member.id:
-        cleaned.errors["email"] = "このメールアドレスは他の会員が使っています。"
+        cleaned.errors["email"] = EMAIL_TAKEN
     if message := _checked_password(member):
         cleaned.errors["current_password"] = message
     if not cleaned.ok:
         return render("members/profile.html", values=cleaned.values, errors=cleaned.errors)
+    new_email = cleaned.values.pop("email")
     for name, value in cleaned.values.items():
         setattr(member, name, value)
-    member.carrier = carrier_for_address(member.email)
+    message = "会員情報を変更しました。"
+    if new_email != member.email:
+        url = external_url("storefront.email_change",
+                           token=make_email_change_token(member, new_email))
+        send_member_mail(member, MailKind.EMAIL_CHANGE, url, to=new_email)
+        message += ("新しいメールアドレスに確認メールを送りました。メールのURLを開くと、"
+                    "メールアドレスの変更が完了します（24時間有効）。")
     db.session.commit()
-    flash_message("会員情報を変更しました。")
+    flash_message(message)
     return redirect_to("storefront.mypage")
+
+
+@bp.route("/mypage/email/<token>")
+def email_change(token: str) -> str:
+    """The link of the メールアドレス変更 mail: works once, without logging in (it may
+    open in another browser of the handset)."""
+    found = email_change_for_token(token)
+    if found is None or not found[0].is_active_member:
+        return render("members/link_invalid.html")
+    member, new_email = found
+    other = member_by_email(new_email)
+    if other is not None and other.id != member.id:
+        return render("members/email_changed.html", email=new_email, error=EMAIL_TAKEN)
+    member.email = new_email
+    member.carrier = carrier_for_address(new_email)
+    db.session.commit()
+    return render("members/email_changed.html", email=new_email, error=None)
 
 
 @bp.route("/mypage/password", methods=["GET", "POST"])

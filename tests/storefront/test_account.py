@@ -112,6 +112,55 @@ def test_password_reset_link_works_once(app, smtp_server):
         assert db.session.scalar(select(OutboxMessage)).kind == "password_reset"
 
 
+NEW_EMAIL = "jiro@ezweb.ne.jp"
+
+
+def ask_for_new_address(app, phone: Shopper):
+    mypage = log_in(phone)
+    profile = phone.get(link_to(mypage, "/mypage/profile"))
+    values = dict(re.findall(r'name="(\w+)" value="([^"]*)"', profile.text))
+    return phone.submit(profile, values | {"email": NEW_EMAIL, "current_password": PASSWORD,
+                                           "address": "大阪府大阪市1-1"})
+
+
+def test_a_new_mail_address_takes_effect_from_the_link_mailed_to_it(app, smtp_server):
+    seed_shop(app)
+    make_member(app)
+    app.config["MAIL_URL"] = smtp_server.url
+    done = ask_for_new_address(app, Shopper(app, DOCOMO_UA))
+    assert "新しいメールアドレスに確認メールを送りました" in done.text
+    assert (member(app).email, member(app).address) == (EMAIL, "大阪府大阪市1-1")
+
+    mail = deliver_mail(app, smtp_server, 1)[0]
+    assert mail.rcpt_tos == [NEW_EMAIL] and "メールアドレス変更" in mail.message["Subject"]
+    assert mail.message.get_content_charset() == "iso-2022-jp"  # written for au
+    link = url_in(mail_text(mail), "/mypage/email/")
+    other_browser = Shopper(app, DOCOMO_UA)  # the mail app may open another browser
+    changed = other_browser.get(link)
+    assert f"メールアドレスを {NEW_EMAIL} に変更しました" in changed.text
+    assert (member(app).email, member(app).carrier) == (NEW_EMAIL, "au")
+    assert "URLが無効です" in other_browser.get(link).text  # works once
+    welcome = other_browser.submit(other_browser.get("/login"),
+                                   {"email": NEW_EMAIL, "password": PASSWORD})
+    assert "佐藤 次郎様" in welcome.text
+
+
+def test_an_address_another_member_took_meanwhile_is_not_changed_to(app, smtp_server):
+    seed_shop(app)
+    make_member(app)
+    app.config["MAIL_URL"] = smtp_server.url
+    ask_for_new_address(app, Shopper(app, DOCOMO_UA))
+    link = url_in(mail_text(deliver_mail(app, smtp_server, 1)[0]), "/mypage/email/")
+    with app.app_context():
+        db.session.add(Member(email=NEW_EMAIL, name="別の 会員", email_verified_at=now()))
+        db.session.commit()
+
+    refused = Shopper(app, DOCOMO_UA).get(link)
+    assert "他の会員が使っています" in refused.text and "変更していません" in refused.text
+    with app.app_context():
+        assert db.session.scalar(select(Member.email).where(Member.name == "佐藤 次郎")) == EMAIL
+
+
 def test_withdrawal_asks_for_the_password_and_ends_the_membership(app):
     seed_shop(app)
     make_member(app)
