@@ -40,11 +40,8 @@ from jinja2 import DictLoader  # noqa: E402
 
 from carrier_compat import css_inline, urls  # noqa: E402
 from carrier_compat.base import Carrier  # noqa: E402
-from carrier_compat.css_match import (  # noqa: E402
-    CompiledStylesheet,
-    apply_rules,
-    apply_rules_encoded,
-)
+from carrier_compat.css_match import apply_rules, apply_rules_encoded  # noqa: E402
+from carrier_compat.css_rules import CompiledStylesheet  # noqa: E402
 from carrier_compat.flask import KeitaiLayer, current_carrier  # noqa: E402
 from carrier_compat.pipeline import Params, _encoder, keitai_page  # noqa: E402
 

@@ -32,13 +32,8 @@ from pathlib import Path
 
 import cssutils
 
-from carrier_compat.css_match import (
-    CompiledStylesheet,
-    Compound,
-    Rule,
-    apply_rules,
-    index_rule,
-)
+from carrier_compat.css_match import apply_rules
+from carrier_compat.css_rules import CompiledStylesheet, Compound, Rule, index_rule
 
 _log = logging.getLogger(__name__)
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from carrier_compat import css_inline, urls
-from carrier_compat.css_match import CompiledStylesheet, apply_rules, apply_rules_encoded
+from carrier_compat.css_match import apply_rules, apply_rules_encoded
+from carrier_compat.css_rules import CompiledStylesheet
 from carrier_compat.detection import detect
 from carrier_compat.pipeline import _step_by_step, keitai_page
 from tests.carrier_compat.conftest import UA_AU, UA_DOCOMO_1, UA_DOCOMO_2, UA_SOFTBANK
