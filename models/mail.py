@@ -27,6 +27,7 @@ class MailKind(enum.StrEnum):
     MEMBER_REGISTRATION = "member_registration"  # 会員登録の確認
     PASSWORD_RESET = "password_reset"  # パスワード再設定
     EMAIL_CHANGE = "email_change"  # メールアドレス変更の確認 (sent to the new address)
+    EMAIL_CHANGED = "email_changed"  # メールアドレス変更のお知らせ (sent to the old one)
     NEWSLETTER = "newsletter"  # メルマガ
 
     @property
@@ -47,6 +48,7 @@ _KIND_LABELS = {
     MailKind.MEMBER_REGISTRATION: "会員登録確認",
     MailKind.PASSWORD_RESET: "パスワード再設定",
     MailKind.EMAIL_CHANGE: "メールアドレス変更確認",
+    MailKind.EMAIL_CHANGED: "メールアドレス変更のお知らせ",
     MailKind.NEWSLETTER: "メルマガ",
 }
 

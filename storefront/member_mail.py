@@ -1,6 +1,6 @@
 """Mails the storefront sends itself (会員登録の確認, パスワード再設定, メールアドレス変更の
-確認, and the guest's confirmation link when the shop has no template for it), queued
-in the outbox.
+確認 and its notice to the old address, and the guest's confirmation link when the shop
+has no template for it), queued in the outbox.
 
 The shop's template of that kind (メール設定) is used when there is one; otherwise
 the default below. The link goes into the ``confirm_url`` merge field.
@@ -36,6 +36,13 @@ DEFAULTS = {
         "{{confirm_url}}\n\nお心当たりのない場合は、このメールを破棄してください。\n"
         "メールアドレスは変更されません。\n\n{{shop_name}}\nTEL {{shop_tel}}\n",
     ),
+    MailKind.EMAIL_CHANGED: (
+        "【{{shop_name}}】メールアドレスが変更されました",
+        "{{member_name}} 様\n\n{{shop_name}}の会員情報のメールアドレスが変更されました。\n"
+        "今後のお知らせは新しいメールアドレスにお送りします。\n\n"
+        "お心当たりのない場合は、お手数ですが下記までご連絡ください。\n\n"
+        "{{shop_name}}\nTEL {{shop_tel}}\n",
+    ),
     MailKind.GUEST_CONFIRMATION: (
         "【{{shop_name}}】ご注文を確定してください",
         "{{purchaser_name}} 様\n\n{{shop_name}}です。ご注文はまだ完了していません。\n"
@@ -70,7 +77,8 @@ def ensure_guest_link_mail(order: Order, url: str) -> None:
     )
 
 
-def send_member_mail(member: Member, kind: MailKind, url: str, to: str | None = None) -> None:
+def send_member_mail(member: Member, kind: MailKind, url: str = "",
+                     to: str | None = None) -> None:
     """Queue the ``kind`` mail with ``url`` to the member, or to the address ``to``
     (part of the caller's commit)."""
     settings = shop()

@@ -103,8 +103,9 @@ def email_change(token: str) -> str:
     other = member_by_email(new_email)
     if other is not None and other.id != member.id:
         return render("members/email_changed.html", email=new_email, error=EMAIL_TAKEN)
-    member.email = new_email
+    old_email, member.email = member.email, new_email
     member.carrier = carrier_for_address(new_email)
+    send_member_mail(member, MailKind.EMAIL_CHANGED, to=old_email)  # in case it was not them
     db.session.commit()
     return render("members/email_changed.html", email=new_email, error=None)
 

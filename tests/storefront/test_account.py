@@ -140,6 +140,8 @@ def test_a_new_mail_address_takes_effect_from_the_link_mailed_to_it(app, smtp_se
     assert f"メールアドレスを {NEW_EMAIL} に変更しました" in changed.text
     assert (member(app).email, member(app).carrier) == (NEW_EMAIL, "au")
     assert "URLが無効です" in other_browser.get(link).text  # works once
+    notice = deliver_mail(app, smtp_server, 2)[1]  # the old address hears of it
+    assert notice.rcpt_tos == [EMAIL] and "変更されました" in notice.message["Subject"]
     welcome = other_browser.submit(other_browser.get("/login"),
                                    {"email": NEW_EMAIL, "password": PASSWORD})
     assert "佐藤 次郎様" in welcome.text
