@@ -95,13 +95,13 @@ def test_lines_starting_with_a_dot_arrive_as_written(smtp_server, pipelining):
 
 
 def test_a_pipelining_server_gets_the_envelope_and_data_in_one_write(smtp_server, monkeypatch):
-    writes: list[bytes] = []
+    writes: list[bytes | str] = []
     original = smtplib.SMTP.send
     monkeypatch.setattr(smtplib.SMTP, "send",
                         lambda conn, data: writes.append(data) or original(conn, data))
     transport = transport_from_url(smtp_server.url)
     transport.send(b"Subject: a\r\n\r\nA\r\n", "shop@example.jp", ["a@example.com"])
-    writes.clear()  # the connection's greeting
+    writes.clear()  # the EHLO and the first message, which opened the connection
     transport.send(b"Subject: b\r\n\r\nB\r\n", "shop@example.jp", ["b@example.com"])
     transport.close()
 
