@@ -31,12 +31,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, insert, select, text
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -273,31 +271,16 @@ def workers_rate(app, url: str, port: int, workers: int, count: int, instance: P
     return count / elapsed, cpu
 
 
-def _database(base_url: str) -> tuple[str, str]:
-    base = make_url(base_url)
-    name = f"ktaishop_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False), name
-
-
-def _drop(base_url: str, name: str) -> None:
-    admin = create_engine(make_url(base_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=10_000)
     count = parser.parse_args().recipients
+    from tests.conftest import create_pg_database, drop_pg_database
+
     base_url = (os.environ.get("KTAISHOP_BENCH_DATABASE_URL")
                 or os.environ.get("KTAISHOP_TEST_DATABASE_URL") or DEFAULT_URL)
     try:
-        url, name = _database(base_url)
+        url, name = create_pg_database(base_url, prefix="ktaishop_bench")
     except Exception as error:  # no PostgreSQL here: say so, don't fail `make bench`
         print(f"mail_throughput: skipped, PostgreSQL not reachable ({error.__class__.__name__})")
         return 0
@@ -306,7 +289,7 @@ def main() -> int:
         return _run(url, port, counter, count, sink.pid)
     finally:
         sink.terminate()
-        _drop(base_url, name)
+        drop_pg_database(base_url, name)
 
 
 def _run(url: str, port: int, counter, count: int, sink_pid: int) -> int:

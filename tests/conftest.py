@@ -65,10 +65,12 @@ def shared_data() -> Path:
 DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("KTAISHOP_TEST_DATABASE_URL") else [])
 
 
-def _create_pg_database() -> tuple[str, str]:
-    """A fresh database beside the configured one; returns (url, admin url)."""
-    base = make_url(os.environ["KTAISHOP_TEST_DATABASE_URL"])
-    name = f"ktaishop_test_{uuid.uuid4().hex[:10]}"
+def create_pg_database(base_url: str, prefix: str = "ktaishop_test") -> tuple[str, str]:
+    """A fresh PostgreSQL database beside ``base_url``'s; returns (its url, its name).
+
+    Also used by bench/ scripts."""
+    base = make_url(base_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -76,9 +78,8 @@ def _create_pg_database() -> tuple[str, str]:
     return base.set(database=name).render_as_string(hide_password=False), name
 
 
-def _drop_pg_database(name: str) -> None:
-    base = make_url(os.environ["KTAISHOP_TEST_DATABASE_URL"])
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+def drop_pg_database(base_url: str, name: str) -> None:
+    admin = create_engine(make_url(base_url), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
@@ -92,12 +93,12 @@ def database_url(request, tmp_path_factory) -> Iterator[str]:
         upgrade(url)
         yield url
         return
-    url, name = _create_pg_database()
+    url, name = create_pg_database(os.environ["KTAISHOP_TEST_DATABASE_URL"])
     try:
         upgrade(url)
         yield url
     finally:
-        _drop_pg_database(name)
+        drop_pg_database(os.environ["KTAISHOP_TEST_DATABASE_URL"], name)
 
 
 def empty_tables(engine) -> None:
