@@ -1,4 +1,4 @@
-"""The PC admin: one module per screen family, every URL behind the login."""
+"""The PC admin: one package per chapter of the manual, every URL behind the login."""
 
 from __future__ import annotations
 
@@ -27,18 +27,7 @@ def admin_context() -> dict:
     return {"admin_menu": MENU}
 
 
-# Screen modules register their routes on ``bp`` when imported.
-from . import (  # noqa: E402,F401
-    auth,
-    dashboard,
-    delivery,
-    mail_templates,
-    members,
-    newsletters,
-    orders,
-    paging,
-    preview,
-    products,
-    settings,
-    shelves,
-)
+# The shell (login, dashboard, handset preview) and one package per chapter of the
+# manual; importing each registers its screens' routes on ``bp``.
+from . import auth, catalog, dashboard, delivery, mail, members, orders, preview, settings  # noqa: E402,F401  # noqa: E402,F401
+from .common import paging  # noqa: E402,F401  (the pager's template global)

@@ -186,8 +186,8 @@ def _member_table():
 
 
 def queue_newsletter(app) -> int:
-    from ktaishop import newsletter_mail
     from ktaishop.extensions import db
+    from ktaishop.mail import newsletter_mail
     from models import Newsletter
 
     with app.app_context():

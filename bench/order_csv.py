@@ -6,7 +6,7 @@ before it starts):
 
 * baseline: the least any exporter could do - one SELECT of orders joined with their
   items, rows handed straight to ``csv.writer``, encoded to CP932 (errors replaced);
-* ours: ``admin.order_csv.search_csv`` for a search of every status - the ids, then
+* ours: ``admin.orders.order_csv.search_csv`` for a search of every status - the ids, then
   the orders and items in chunks, every cell formatted and neutralised, CP932 with
   the look-alike fallback, CRLF - exactly the bytes the admin downloads.
 
@@ -38,8 +38,8 @@ from order_search import database, shop  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from werkzeug.datastructures import MultiDict  # noqa: E402
 
-from admin.order_csv import HEADER, search_csv  # noqa: E402
-from admin.order_search import OrderSearch  # noqa: E402
+from admin.orders.order_csv import HEADER, search_csv  # noqa: E402
+from admin.orders.search import OrderSearch  # noqa: E402
 from ktaishop.db import make_engine  # noqa: E402
 from models import Order, OrderItem  # noqa: E402
 

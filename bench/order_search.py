@@ -38,9 +38,9 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from werkzeug.datastructures import MultiDict  # noqa: E402
 
-from admin.order_search import OrderSearch  # noqa: E402
+from admin.orders.search import OrderSearch  # noqa: E402
 from ktaishop import create_app  # noqa: E402
-from ktaishop.demo import DEMO_ADMIN, DEMO_PASSWORD, grow, seed  # noqa: E402
+from ktaishop.demo.shop import DEMO_ADMIN, DEMO_PASSWORD, grow, seed  # noqa: E402
 from ktaishop.extensions import db  # noqa: E402
 from ktaishop.migrate import upgrade  # noqa: E402
 

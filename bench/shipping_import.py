@@ -1,6 +1,6 @@
 """Benchmark: 出荷結果登録 of a 10,000-row CSV against a bare executemany of the same change.
 
-Import path (what 確定 does, admin.delivery_upload._apply): in a session of its own and
+Import path (what 確定 does, admin.delivery.upload._apply): in a session of its own and
 one pause of the cyclic garbage collector, ``plan_import(lock=True)`` reads the CP932
 file (encoding sniffing, header normalisation, every value checked), reads the 10,000
 orders and packages (locked) and judges each row by the shop's rule
@@ -97,7 +97,7 @@ def reset() -> None:
 
 def preview(data: bytes) -> str:
     """The preview's fingerprint, as the upload page puts it in the 確定 form (not timed)."""
-    from admin.shipping_import import plan_import
+    from admin.delivery.upload_plan import plan_import
 
     session = db.new_session()
     try:
@@ -109,7 +109,7 @@ def preview(data: bytes) -> str:
 
 def import_file(data: bytes, fingerprint: str) -> tuple[float, float, dict[str, int]]:
     """(seconds to read and judge, seconds to apply and commit, the plan's counts)."""
-    from admin.shipping_import import apply_plan, plan_import, without_cyclic_gc
+    from admin.delivery.upload_plan import apply_plan, plan_import, without_cyclic_gc
 
     session = db.new_session()  # as 確定 does: a session of its own
     try:

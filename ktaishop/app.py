@@ -92,6 +92,6 @@ def register_commands(app: Flask) -> None:
 def start_mail_sender(app: Flask) -> None:
     """``make run`` sends mail from a thread of the web process (no second process)."""
     if app.config.get("SEND_MAIL_IN_PROCESS"):
-        from .worker import start_in_process
+        from ktaishop.mail.worker import start_in_process
 
         start_in_process(app)

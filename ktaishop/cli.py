@@ -30,7 +30,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
     app.cli.add_command(expire_orders)
-    from .worker import worker_command
+    from ktaishop.mail.worker import worker_command
 
     app.cli.add_command(worker_command)
 
@@ -51,7 +51,7 @@ def init_db() -> None:
 @click.option("--orders", "order_count", type=int, default=None, help="grow to N orders")
 def seed_demo(member_count: int | None, order_count: int | None) -> None:
     """Make the demo shop (idempotent); with --members/--orders grow it to that size."""
-    from .demo import DEMO_ADMIN, DEMO_PASSWORD, grow, seed
+    from ktaishop.demo.shop import DEMO_ADMIN, DEMO_PASSWORD, grow, seed
 
     created = seed(db.session)
     db.session.commit()

@@ -16,7 +16,7 @@ def expire_orders(session: Session) -> int:
 
     Commits; returns how many orders were cancelled.
     """
-    from storefront.payment import gateway
+    from .payment import gateway
 
     orders = expire_provisional_orders(session)
     for order in orders:

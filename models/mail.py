@@ -1,7 +1,7 @@
 """Mail templates (メール設定), the outbox every mail goes through, and メール送信履歴.
 
 A mail is written to the outbox in the same transaction as the change that causes it;
-a worker sends it later (ktaishop.outbox). Only a mail that really left is logged on
+a worker sends it later (ktaishop.mail.outbox). Only a mail that really left is logged on
 the order's メール送信履歴.
 """
 

@@ -35,7 +35,7 @@ from .statuses import OrderStatus, PackageStatus, PaymentMethod
 
 S = OrderStatus
 
-# The columns 注文一覧's キーワード looks in (admin.order_search).
+# The columns 注文一覧's キーワード looks in (admin.orders.search).
 KEYWORD_COLUMNS = (
     "order_no", "purchaser_name", "purchaser_kana", "purchaser_address", "purchaser_email",
 )

@@ -13,13 +13,13 @@ from typing import Any
 from flask import request, session
 from werkzeug.wrappers import Response
 
+from ktaishop.payment import CardInput, PaymentDeclined, gateway
 from models import PaymentMethod, calculate_fees
 from models.base import today
 
 from . import bp, cart_store
 from .common import current_member, redirect_to, render, shop
 from .forms import PERSON_FIELDS, Cleaned, clean_note, clean_person, text
-from .payment import CardInput, PaymentDeclined, gateway
 
 
 def state() -> dict[str, Any]:

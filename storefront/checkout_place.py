@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from ktaishop.extensions import db
+from ktaishop.payment import PaymentDeclined, gateway
 from models import (
     CheckoutDetails,
     DomainError,
@@ -33,7 +34,6 @@ from . import bp, cart_store
 from .checkout import _need, fees_for, save_state, state
 from .common import carrier_name, current_member, flash_message, redirect_to, render
 from .member_mail import ensure_guest_link_mail
-from .payment import PaymentDeclined, gateway
 
 
 def external_url(endpoint: str, **values: Any) -> str:

@@ -13,12 +13,12 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ktaishop.extensions import db
+from ktaishop.payment import PaymentDeclined, gateway
 from models import Order, OrderStatus, find_by_confirm_token, now
 from models.checkout import token_digest
 
 from . import bp
 from .common import redirect_to, render
-from .payment import PaymentDeclined, gateway
 
 MAX_TOKEN_LENGTH = 100
 

@@ -10,7 +10,7 @@ no CSRF token (a one-click POST has none) - so it works from any handset.
 from __future__ import annotations
 
 from ktaishop.extensions import csrf, db
-from ktaishop.newsletter_mail import member_id_from_token
+from ktaishop.mail.newsletter_mail import member_id_from_token
 from models import Member
 
 from . import bp

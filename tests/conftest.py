@@ -185,7 +185,7 @@ def admin_client(client, admin_user):
 @pytest.fixture
 def demo_shop(app):
     """The demo shop of ``ktaishop seed-demo``."""
-    from ktaishop.demo import seed
+    from ktaishop.demo.shop import seed
 
     with app.app_context():
         seed(_db.session)

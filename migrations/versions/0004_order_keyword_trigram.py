@@ -30,7 +30,7 @@ def upgrade() -> None:
             f"ix_orders_{column}_trgm", "orders", [column],
             postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"},
         )
-    # A phone number is searched without its hyphens (admin.order_search).
+    # A phone number is searched without its hyphens (admin.orders.search).
     op.execute(
         "CREATE INDEX ix_orders_tel_digits_trgm ON orders"
         " USING gin ((replace(purchaser_tel, '-', '')) gin_trgm_ops)"

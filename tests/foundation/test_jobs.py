@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ktaishop import worker
+from ktaishop.mail import worker
 from models import OrderStatus, now
 from tests.factories import make_order, make_product
 

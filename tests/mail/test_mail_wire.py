@@ -1,6 +1,6 @@
 """The bulk sender's hand-written mail bytes are the email package's bytes, exactly.
 
-A handset receives a newsletter built by ``ktaishop.mail_wire``; whatever it shows
+A handset receives a newsletter built by ``ktaishop.mail.wire``; whatever it shows
 (charset, emoji, folding of a long subject, the body's transfer encoding) must be
 what ``build_text_mail`` - the builder the carrier tests pin down - would have sent.
 """
@@ -23,7 +23,7 @@ from carrier_compat.mail import (
     smtp_envelope,
 )
 from carrier_compat.mail_codec import encode_mail_text, encoded_sizes
-from ktaishop.mail_wire import WireTemplate
+from ktaishop.mail.wire import WireTemplate
 
 ADDRESSES = ["m1@docomo.ne.jp", "a..b.@docomo.ne.jp", "m.2.@ezweb.ne.jp",
              "m3@softbank.ne.jp", "m4@example.com", "m5@i.softbank.jp"]
@@ -117,7 +117,7 @@ def test_unsubscribe_tokens_are_the_serializers_tokens(app):
     """Links already in members' inboxes keep working: same token as itsdangerous gives."""
     from itsdangerous import URLSafeSerializer
 
-    from ktaishop import newsletter_mail
+    from ktaishop.mail import newsletter_mail
 
     reference = URLSafeSerializer("test-secret", salt="newsletter-unsubscribe")
     with app.app_context():

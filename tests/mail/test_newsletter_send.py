@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from carrier_compat.decomail import DECO_LIMITS
 from carrier_compat.mail_codec import decode_mail_text
-from ktaishop import newsletter_mail
-from ktaishop.outbox import deliver_due
+from ktaishop.mail import newsletter_mail
+from ktaishop.mail.outbox import deliver_due
 from models import Member, MemberStatus, Newsletter, NewsletterImage, OutboxMessage, now
 from models import newsletter as rules
 
@@ -210,8 +210,8 @@ def test_resend_to_failed_only(app, db, smtp_server):
 def test_rows_in_a_workers_hands_at_pause_are_not_stranded_by_resume(app, db, smtp_server,
                                                                       monkeypatch):
     """A worker holding rows when 一時停止 comes puts them back; after 再開 all go."""
-    from ktaishop.mailer import transport_from_url
-    from ktaishop.outbox import SendOptions, claim, send_claimed, sending_session
+    from ktaishop.mail.outbox import SendOptions, claim, send_claimed, sending_session
+    from ktaishop.mail.transport import transport_from_url
 
     monkeypatch.setattr(newsletter_mail, "PAUSED_RECHECK", 0)  # re-check at once
     app.config["MAIL_URL"] = smtp_server.url

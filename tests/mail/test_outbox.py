@@ -6,7 +6,7 @@ from email import message_from_bytes, policy
 
 from sqlalchemy import select
 
-from ktaishop.outbox import deliver_due, send_now
+from ktaishop.mail.outbox import deliver_due, send_now
 from models import MailKind, MailLog, OutboxMessage, OutboxStatus, queue_mail
 
 from .helpers import make_order
@@ -126,7 +126,7 @@ def test_file_transport_writes_eml_files(app, db, tmp_path):
 
 def test_a_bug_with_one_message_fails_it_and_the_rest_still_go(app, db, smtp_server,
                                                                monkeypatch):
-    from ktaishop import outbox
+    from ktaishop.mail import outbox
 
     def explode(session, message, cache):
         raise RuntimeError("builder bug")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from ktaishop import newsletter_mail
+from ktaishop.mail import newsletter_mail
 from models import Member, Newsletter
 from models import newsletter as rules
 

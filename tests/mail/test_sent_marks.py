@@ -13,8 +13,8 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from ktaishop.mailer import transport_from_url
-from ktaishop.outbox import SendOptions, claim, send_claimed, sending_session
+from ktaishop.mail.outbox import SendOptions, claim, send_claimed, sending_session
+from ktaishop.mail.transport import transport_from_url
 from models import OutboxMessage, OutboxStatus, queue_mail
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import storefront.unsubscribe  # noqa: F401 (routes on storefront.bp before apps are made)
-from ktaishop import newsletter_mail
-from ktaishop.outbox import deliver_due
+from ktaishop.mail import newsletter_mail
+from ktaishop.mail.outbox import deliver_due
 from models import Member, Newsletter
 from tests.keitai import KeitaiClient
 from tests.xhtml_mp import validate_xhtml_mp

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from ktaishop.demo_data import TEMPLATES
+from ktaishop.demo.data import TEMPLATES
 from ktaishop.extensions import db
 from models import MailTemplate, Product, Shelf, ShopSettings, Variant
 from tests.keitai import KeitaiClient, KeitaiPage
@@ -141,7 +141,7 @@ def url_in(text: str, path: str) -> str:
 
 def deliver_mail(app, smtp_server, count: int) -> list:
     """Send what the outbox holds through the real SMTP server; wait for ``count``."""
-    from ktaishop.outbox import deliver_due
+    from ktaishop.mail.outbox import deliver_due
 
     deliver_due(app)
     received = smtp_server.wait_for(count)

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from ktaishop.extensions import db
+from ktaishop.payment import gateway
 from models import Order, OrderStatus, now
-from storefront.payment import gateway
 
 from .flows import COD_OPTIONS, to_confirmation
 from .shop import IPHONE_UA, Shopper, deliver_mail, mail_text, seed_shop, url_in

@@ -1,0 +1,51 @@
+"""Form fields and validators more than one chapter uses."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectMultipleField
+from wtforms.validators import StopValidation, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+# Every character that ends a line somewhere: a header (件名, FROM) must hold none.
+LINE_BREAK = re.compile(r"[\r\n\v\f\x85\u2028\u2029]")
+
+
+def no_line_breaks(_form: FlaskForm, field) -> None:
+    """A one-line field (件名, FROM, CC): a pasted line break is refused, not folded."""
+    if LINE_BREAK.search(field.data or ""):
+        raise ValidationError(f"{field.label.text}に改行は使えません。")
+
+
+class NumberField(IntegerField):
+    """An integer typed by a Japanese user: full-width digits and "1,000" are fine."""
+
+    def __init__(self, label: str, message: str, **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or str(valuelist[0]).strip() == "":
+            self.data = None
+            return
+        text = unicodedata.normalize("NFKC", str(valuelist[0])).replace(",", "").strip()
+        # Up to 18 digits parse, so an over-long number gets the range message of the
+        # field's NumberRange ("0〜9,999,999円") rather than "半角数字で" - it is digits.
+        if not re.fullmatch(r"-?[0-9]{1,18}", text):
+            self.data = None
+            raise ValueError(self.message)
+        self.data = int(text)
+
+    def pre_validate(self, form: Any) -> None:
+        """Unreadable input gets its one message, not the range message on top."""
+        if self.process_errors:
+            raise StopValidation()
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

@@ -1,0 +1,7 @@
+"""メール設定 (P13, P27) and メール配信 (P27): the shop's mail templates and its newsletters.
+
+``templates`` is メール設定; ``newsletters`` (with its forms and per-carrier previews)
+is メール配信. Building and sending mail is the core's (``ktaishop.mail``).
+"""
+
+from . import newsletters, templates  # noqa: F401  (routes on admin.bp)

@@ -1,0 +1,279 @@
+"""``ktaishop seed-demo``: a shop that looks like the manual's screenshots."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from flask import current_app
+from PIL import Image, ImageDraw
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from carrier_compat.address import carrier_for_address
+from models import (
+    AdminUser,
+    CartLine,
+    CheckoutDetails,
+    MailLog,
+    MailTemplate,
+    Member,
+    Order,
+    OrderItem,
+    OrderSequence,
+    OrderStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Package,
+    PackageStatus,
+    PaymentMethod,
+    Person,
+    Product,
+    Shelf,
+    ShopSettings,
+    SlipDetails,
+    Variant,
+    now,
+    place_order,
+)
+
+from . import data
+
+DEMO_ADMIN = "admin"
+DEMO_PASSWORD = "ktaishop-demo"
+ACTOR = "seed-demo"
+
+
+def seed(session: Session) -> bool:
+    """Create the demo shop unless it exists; True when it was created now."""
+    if session.scalar(select(AdminUser).where(AdminUser.login == DEMO_ADMIN)):
+        return False
+    admin = AdminUser(login=DEMO_ADMIN)
+    admin.set_password(DEMO_PASSWORD)
+    session.add(admin)
+    _settings(session)
+    _templates(session)
+    variants = _catalog(session)
+    members = _members(session)
+    session.flush()
+    _orders(session, variants, members)
+    _mark_demo_mail_sent(session)
+    return True
+
+
+def _settings(session: Session) -> None:
+    settings = ShopSettings.load(session)
+    settings.shop_name = "LK EC SHOP"
+    settings.seller = "株式会社ケータイ通販"
+    settings.manager = "山本 一郎"
+    settings.zip_code = "1046022"
+    settings.address = "東京都中央区晴海1-8-10"
+    settings.tel = "03-0000-0000"
+    settings.fax = "03-0000-0001"
+    settings.mail_from = "shop@ktaishop.example"
+    settings.returns_policy = (
+        "商品到着後7日以内、未使用品に限り返品を承ります。送料はお客様ご負担です。"
+    )
+    settings.privacy_policy = "お預かりした個人情報は、商品の発送とご連絡にのみ利用します。"
+
+
+def _templates(session: Session) -> None:
+    for kind, subject, body in data.TEMPLATES:
+        session.add(MailTemplate(kind=kind, subject=subject, body=body,
+                                 mail_from="shop@ktaishop.example"))
+
+
+def _catalog(session: Session) -> list[Variant]:
+    shelves = [Shelf(name=name, position=i) for i, name in enumerate(data.SHELVES)]
+    session.add_all(shelves)
+    image_dir = Path(current_app.config["IMAGE_DIR"])
+    image_dir.mkdir(parents=True, exist_ok=True)
+    variants: list[Variant] = []
+    for code, name, price, priority, on, sized, text, colour in data.PRODUCTS:
+        product = Product(code=code, name=name, price=price, priority=priority, description=text,
+                          shelves=[shelves[i] for i in on])
+        product.image1 = _demo_image(image_dir, code, colour)
+        if sized:
+            product.option_axes = [{"name": "サイズ", "values": list(data.SIZES)}]
+            product.variants = [Variant(option_text=f"サイズ:{s}", stock=20, position=i)
+                                for i, s in enumerate(data.SIZES)]
+        else:
+            product.variants = [Variant(option_text="", stock=50)]
+        if code == "goods000012":
+            product.stock_display = "low"
+            product.variants[0].stock = 2
+        session.add(product)
+        variants.extend(product.variants)
+    return variants
+
+
+def _demo_image(image_dir: Path, code: str, colour: str) -> str:
+    """A simple drawn product picture (a shirt-like shape), saved once as PNG."""
+    filename = f"demo-{code}.png"
+    path = image_dir / filename
+    if not path.exists():
+        image = Image.new("RGB", (480, 480), "#fafafa")
+        draw = ImageDraw.Draw(image)
+        draw.polygon([(140, 80), (200, 60), (280, 60), (340, 80), (420, 150), (370, 200),
+                      (340, 180), (340, 420), (140, 420), (140, 180), (110, 200), (60, 150)],
+                     fill=colour, outline="#333333")
+        draw.text((190, 300), code[-4:], fill="#ffffff" if colour != "#f2f2f2" else "#333333")
+        image.save(path, "PNG", optimize=True)
+    return filename
+
+
+def _members(session: Session) -> list[Member]:
+    members = []
+    for email, name, kana, tel, zip_code, address in data.MEMBERS:
+        member = Member(email=email, name=name, kana=kana, tel=tel, zip_code=zip_code,
+                        address=address, carrier=carrier_for_address(email),
+                        email_verified_at=now())
+        member.set_password("demo-member-pass")
+        members.append(member)
+    session.add_all(members)
+    return members
+
+
+# The status each demo order ends in, so every screen of the manual has something to show.
+DEMO_STATUSES = (
+    [OrderStatus.PROVISIONAL] * 2 + [OrderStatus.COMPLETED] * 6 + [OrderStatus.INSTRUCTED] * 4
+    + ["shipped"] * 3 + [OrderStatus.DONE] * 3 + [OrderStatus.CANCELLED] * 2
+)
+
+
+def _orders(session: Session, variants: list[Variant], members: list[Member]) -> None:
+    rng = random.Random(20081021)
+    today = now()
+    for i, final in enumerate(DEMO_STATUSES):
+        member = members[i % len(members)]
+        lines = [CartLine(v.id, rng.randint(1, 2)) for v in rng.sample(variants[:-1], k=1 + i % 2)]
+        details = CheckoutDetails(
+            purchaser=Person(member.name, member.kana, member.tel, member.email,
+                             member.zip_code, member.address),
+            payment=PaymentMethod.CARD if i % 3 == 2 else PaymentMethod.COD,
+            payment_reference=f"SANDBOX-{i:04d}" if i % 3 == 2 else "",
+            delivery_date=(today + timedelta(days=4 + i % 5)).date() if i % 2 else None,
+            wrapping="包装紙" if i % 4 == 0 else "",
+            carrier=member.carrier,
+            member_id=None if final == OrderStatus.PROVISIONAL else member.id,
+        )
+        placed = place_order(session, lines, details, guest=final == OrderStatus.PROVISIONAL)
+        order = placed.order
+        ordered_at = today - timedelta(days=len(DEMO_STATUSES) - i, hours=rng.randint(0, 9))
+        order.ordered_at = ordered_at
+        order.order_no = f"{ordered_at:%Y%m%d}" + order.order_no[8:]
+        _advance(session, order, final, i)
+
+
+def _advance(session: Session, order: Order, final: str, i: int) -> None:
+    if final in (OrderStatus.INSTRUCTED, "shipped", OrderStatus.DONE):
+        order.instruct_shipping(ACTOR)
+    if final in ("shipped", OrderStatus.DONE):
+        order.register_shipment(SlipDetails(f"1234-5678-{i:04d}"), ACTOR, by_hand=False)
+    if final == OrderStatus.DONE:
+        order.mark_shipping_notified(ACTOR)
+    if final == OrderStatus.CANCELLED:
+        order.cancel(session, ACTOR)
+    if i == 3:
+        order.memo = "お客様より電話あり。配送日の確認済み。"
+
+
+def _mark_demo_mail_sent(session: Session) -> None:
+    """The demo's order mails count as sent: logged on each order, nothing queued."""
+    session.flush()
+    for message in session.scalars(select(OutboxMessage)).all():
+        message.status = OutboxStatus.SENT
+        message.sent_at = message.created_at
+        if message.order_id:
+            session.add(MailLog(order_id=message.order_id, sent_at=message.created_at,
+                                mail_from=message.mail_from, mail_to=message.mail_to,
+                                bcc=message.bcc, subject=message.subject, body=message.body))
+
+
+def grow(session: Session, *, members: int, orders: int,
+         echo: Callable[[str], None] = print) -> None:
+    """Bulk-add members and orders up to the given totals (benchmark size), fast."""
+    have = session.scalar(select(func.count()).select_from(Member)) or 0
+    if members > have:
+        _bulk_members(session, have, members - have)
+        session.commit()
+        echo(f"会員を {members - have} 件追加しました。")
+    have = session.scalar(select(func.count()).select_from(Order)) or 0
+    if orders > have:
+        _bulk_orders(session, orders - have)
+        echo(f"注文を {orders - have} 件追加しました。")
+
+
+def _bulk_members(session: Session, start: int, count: int) -> None:
+    domains = ("docomo.ne.jp", "ezweb.ne.jp", "softbank.ne.jp", "i.softbank.jp", "example.com")
+    member = Member(email="x", name="x")
+    member.set_password("bulk-member-pass")  # one hash for all: hashing 10,000 takes minutes
+    rows = [
+        {"email": f"member{start + n:06d}@{domains[n % 5]}", "name": f"会員 {start + n}",
+         "kana": "カイイン", "tel": f"090{start + n:08d}", "zip_code": "1000001",
+         "address": f"東京都千代田区千代田{n % 9 + 1}-{n % 20 + 1}",
+         "carrier": carrier_for_address(f"x@{domains[n % 5]}"), "newsletter": n % 4 != 0,
+         "password_hash": member.password_hash, "status": "active",
+         "created_at": now(), "updated_at": now()}
+        for n in range(count)
+    ]
+    for chunk in range(0, len(rows), 5000):
+        session.execute(insert(Member), rows[chunk:chunk + 5000])
+
+
+def _bulk_orders(session: Session, count: int, chunk: int = 5000) -> None:
+    rng = random.Random(count)
+    products = session.scalars(select(Product)).all()
+    statuses = [s.value for s in OrderStatus]
+    start = now() - timedelta(days=365)
+    for offset in range(0, count, chunk):
+        size = min(chunk, count - offset)
+        last = session.execute(update(OrderSequence).where(OrderSequence.id == 1)
+                               .values(value=OrderSequence.value + size)
+                               .returning(OrderSequence.value)).scalar_one()
+        orders, items, packages = _bulk_rows(rng, products, statuses, start, last - size, size)
+        ids = session.scalars(insert(Order).returning(Order.id, sort_by_parameter_order=True),
+                              orders).all()
+        for order_id, its, package in zip(ids, items, packages, strict=True):
+            for item in its:
+                item["order_id"] = order_id
+            package["order_id"] = order_id
+        session.execute(insert(OrderItem), [i for its in items for i in its])
+        session.execute(insert(Package), packages)
+        session.commit()
+
+
+def _bulk_rows(rng, products, statuses, start, first_no, size):
+    orders, items, packages = [], [], []
+    for n in range(size):
+        at = start + timedelta(seconds=rng.randint(0, 365 * 86400))
+        product = products[rng.randrange(len(products))]
+        qty = rng.randint(1, 3)
+        status = statuses[rng.randrange(len(statuses))]
+        subtotal = product.price * qty
+        cod = rng.random() < 0.6
+        total = subtotal + 800 + (315 if cod else 0)
+        name = f"購入者 {first_no + n}"
+        orders.append({
+            "order_no": f"{at:%Y%m%d}_{first_no + n + 1:010d}", "ordered_at": at,
+            "status": status, "carrier": "docomo", "purchaser_name": name,
+            "purchaser_kana": "コウニュウシャ", "purchaser_tel": f"090{first_no + n:08d}",
+            "purchaser_email": f"buyer{first_no + n}@docomo.ne.jp", "purchaser_zip": "1000001",
+            "purchaser_address": "東京都千代田区千代田1-1", "recipient_name": name,
+            "recipient_zip": "1000001", "recipient_address": "東京都千代田区千代田1-1",
+            "payment_method": "cod" if cod else "card", "subtotal": subtotal,
+            "cod_fee": 315 if cod else 0, "shipping_fee": 800, "wrapping_fee": 0,
+            "total": total, "instructed_by_download": status in ("instructed", "done"),
+            "memo": "", "note": "", "delivery_time": "", "wrapping": "",
+            "payment_status": "未決済", "payment_reference": "",
+        })
+        items.append([{"code": product.code, "name": product.name, "option_text": "",
+                       "unit_price": product.price, "quantity": qty, "cancelled": False}])
+        shipped = status == "done"
+        packages.append({"status": PackageStatus.NOTIFIED if shipped else PackageStatus.WAITING,
+                         "delivery_no": f"9{first_no + n:011d}" if shipped else "",
+                         "delivery_date": at + timedelta(days=2) if shipped else None})
+    return orders, items, packages
+

@@ -1,0 +1,332 @@
+"""Newsletters on their way out: recipients queued, each mail built, unsubscribe links.
+
+``start(session, newsletter)`` queues one outbox row per subscriber with the text
+already personalised; the outbox worker builds each mail through ``build`` (registered
+for ``MailKind.NEWSLETTER``), which re-checks that the member still wants it, honours
+一時停止/中止, and adds the signed one-click unsubscribe link and RFC 8058 headers.
+"""
+
+from __future__ import annotations
+
+import hmac
+import html
+import time
+import zlib
+from datetime import timedelta
+from email.message import EmailMessage
+from typing import Any, NamedTuple
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous.encoding import base64_encode
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from carrier_compat.decomail import InlineImage, build_deco_mail
+from carrier_compat.decomail_html import html_to_text, sanitize_deco_html
+from carrier_compat.mail import PreEncodedHeader, build_text_mail, resolve_profile
+from models import (
+    MailKind,
+    Member,
+    OutboxMessage,
+    OutboxStatus,
+    ShopSettings,
+    now,
+    queue_mail,
+)
+from models import newsletter as rules
+from models.merge import render_merge, shop_merge_values
+from models.newsletter import Newsletter, NewsletterRecipient, NewsletterStatus, Personalised
+
+from .outbox import BUILDERS, PREFETCH, Skip, send_now
+from .wire import WireMail, WireTemplate
+
+STATUS_TTL = 1.0  # seconds a worker trusts its copy of a newsletter's status
+PAUSED_RECHECK = 5  # seconds until a row taken from a paused newsletter is looked at again
+SAMPLE_NAME = "テスト 太郎"
+
+
+# -- unsubscribe links ----------------------------------------------------------------
+
+class _Tokens:
+    """Signs member ids as ``URLSafeSerializer.dumps`` does, with the key derived once.
+
+    For an int the serializer's payload is its decimal digits, base64url-encoded unless
+    zlib makes them shorter (then the serializer itself is asked), then ``.`` and the
+    signer's signature; a newsletter signs one per recipient, so the per-call signer
+    set-up was most of it.
+    tests/mail/test_mail_wire.py checks the tokens equal ``dumps``..
+    """
+
+    def __init__(self, secret_key: str) -> None:
+        self.serializer = URLSafeSerializer(secret_key, salt="newsletter-unsubscribe")
+        self.signer = self.serializer.make_signer(self.serializer.salt)
+        self.key = self.signer.derive_key()
+
+    def dumps(self, member_id: int) -> str:
+        digits = str(member_id).encode("ascii")
+        if type(member_id) is not int or len(zlib.compress(digits)) < len(digits) - 1:
+            return self.serializer.dumps(member_id)
+        payload = base64_encode(digits)
+        signature = base64_encode(hmac.digest(self.key, payload, self.signer.digest_method))
+        return (payload + self.signer.sep + signature).decode("ascii")
+
+
+_TOKENS: dict[str, _Tokens] = {}
+
+
+def _tokens() -> _Tokens:
+    key = current_app.config["SECRET_KEY"]
+    tokens = _TOKENS.get(key)
+    if tokens is None:
+        tokens = _TOKENS[key] = _Tokens(key)
+    return tokens
+
+
+def _serializer() -> URLSafeSerializer:
+    return _tokens().serializer
+
+
+def unsubscribe_token(member_id: int) -> str:
+    return _tokens().dumps(member_id)
+
+
+def member_id_from_token(token: str) -> int | None:
+    """The member a link was made for, or None when the signature is wrong."""
+    try:
+        value = _serializer().loads(token)
+    except BadSignature:
+        return None
+    return value if isinstance(value, int) else None
+
+
+def unsubscribe_url(member_id: int) -> str:
+    return f"{current_app.config['BASE_URL']}/unsubscribe/{unsubscribe_token(member_id)}"
+
+
+# -- personalising ----------------------------------------------------------------------
+
+def merge_values(session: Session, name: str, url: str) -> dict[str, str]:
+    values = shop_merge_values(ShopSettings.load(session))
+    values.update(member_name=name, unsubscribe_url=url)
+    return values
+
+
+def personal_text(newsletter: Newsletter, values: dict[str, str]) -> Personalised:
+    """Subject and text part for one member; the unsubscribe URL is always in the text."""
+    source = newsletter.body_text
+    if not source.strip() and newsletter.is_deco:
+        source = html_to_text(sanitize_deco_html(newsletter.body_html))
+    body = render_merge(source, values)
+    if "{{unsubscribe_url}}" not in source.replace(" ", ""):
+        body = f"{body.rstrip()}\n\n――――\n配信停止はこちら\n{values['unsubscribe_url']}\n"
+    return Personalised(render_merge(newsletter.subject, values), body)
+
+
+def personal_html(newsletter: Newsletter, values: dict[str, str]) -> str:
+    """The HTML part for one member: merge values escaped, unsubscribe link ensured."""
+    escaped = {key: html.escape(value, quote=True) for key, value in values.items()}
+    body = render_merge(newsletter.body_html, escaped)
+    if "{{unsubscribe_url}}" not in newsletter.body_html.replace(" ", ""):
+        body += f'<hr><div align="center"><a href="{escaped["unsubscribe_url"]}">配信停止</a></div>'
+    return body
+
+
+def start(session: Session, newsletter: Newsletter) -> int:
+    """Queue ``newsletter`` to its current subscribers (not committed); how many."""
+    shop = shop_merge_values(ShopSettings.load(session))
+
+    def personalise(member: Member) -> Personalised:
+        values = dict(shop, member_name=member.name, unsubscribe_url=unsubscribe_url(member.id))
+        return personal_text(newsletter, values)
+
+    return rules.start_sending(session, newsletter, personalise)
+
+
+def send_test(session: Session, newsletter: Newsletter, address: str) -> str | None:
+    """テスト送信 to ``address`` now; None when it went, else the Japanese error text."""
+    values = merge_values(session, SAMPLE_NAME, unsubscribe_url(0))
+    text = personal_text(newsletter, values)
+    message = queue_mail(session, to=address, mail_from=newsletter.mail_from,
+                         subject=text.subject, body=text.body, kind=MailKind.NEWSLETTER)
+    session.flush()
+    session.add(NewsletterRecipient(newsletter_id=newsletter.id, member_id=None, email=address,
+                                    carrier="pc", outbox_id=message.id, is_test=True))
+    session.flush()
+    return send_now(session, message)
+
+
+# -- building one mail ------------------------------------------------------------------
+
+def _newsletter(session: Session, newsletter_id: int, cache: dict[str, Any]) -> Newsletter:
+    """The newsletter, re-read at most every STATUS_TTL seconds (一時停止 must bite fast)."""
+    key = f"newsletter:{newsletter_id}"
+    entry = cache.get(key)
+    if entry is None or time.monotonic() - entry[1] > STATUS_TTL:
+        newsletter = session.get(Newsletter, newsletter_id, populate_existing=True)
+        cache[key] = entry = (newsletter, time.monotonic())
+    return entry[0]
+
+
+def inline_images(newsletter: Newsletter, cache: dict[str, Any]) -> list[InlineImage]:
+    key = f"images:{newsletter.id}"
+    if key not in cache:
+        cache[key] = [InlineImage(cid=i.cid, filename=i.filename, data=i.data,
+                                  mimetype=i.mimetype) for i in newsletter.images]
+    return cache[key]
+
+
+def _member(session: Session, recipient: NewsletterRecipient | _Recipient,
+            cache: dict[str, Any]) -> Member | _Subscriber | None:
+    if recipient.member_id is None:
+        return None
+    member = cache.get("members", {}).get(recipient.member_id)
+    return member or session.get(Member, recipient.member_id)
+
+
+def _skip_reason(session: Session, newsletter: Newsletter,
+                 recipient: NewsletterRecipient | _Recipient,
+                 cache: dict[str, Any]) -> Skip | None:
+    if recipient.is_test:
+        return None
+    if newsletter.status == NewsletterStatus.PAUSED:
+        # Looked at again shortly, not parked like the rest: 再開 may already have run
+        # while this worker's copy of the status was still "paused".
+        return Skip(OutboxStatus.QUEUED, now() + timedelta(seconds=PAUSED_RECHECK))
+    if newsletter.status == NewsletterStatus.CANCELLED:
+        return Skip(OutboxStatus.CANCELLED, reason="配信を中止しました。")
+    if not rules.may_receive(_member(session, recipient, cache)):
+        return Skip(OutboxStatus.CANCELLED, reason="配信停止または無効なアドレスのため送りません。")
+    return None
+
+
+_POST = "List-Unsubscribe=One-Click"
+
+
+def build(session: Session, message: OutboxMessage,
+          cache: dict[str, Any]) -> EmailMessage | WireMail | Skip:
+    """The newsletter mail for one outbox row (text or デコメール), or why not now.
+
+    A text newsletter to a bare address is written straight to bytes (``wire``).
+    """
+    recipient = cache.get("recipients", {}).get(message.id) or session.scalar(
+        select(NewsletterRecipient).where(NewsletterRecipient.outbox_id == message.id))
+    if recipient is None:
+        return Skip(OutboxStatus.FAILED, reason="メルマガが見つかりません。")
+    newsletter = _newsletter(session, recipient.newsletter_id, cache)
+    if skip := _skip_reason(session, newsletter, recipient, cache):
+        return skip
+    url = unsubscribe_url(recipient.member_id or 0)
+    if not newsletter.is_deco and "<" not in message.mail_to:
+        template = _wire_template(message, cache)
+        return template.build(message.mail_to, message.subject, message.body,
+                              (("List-Unsubscribe", f"<{url}>"),
+                               ("List-Unsubscribe-Post", _POST)))
+    if newsletter.is_deco:
+        member = _member(session, recipient, cache)
+        name = SAMPLE_NAME if recipient.is_test else (member.name if member else "")
+        mail = _deco(newsletter, message, merge_values(session, name, url), cache)
+    else:
+        mail = build_text_mail(to=message.mail_to, mail_from=message.mail_from,
+                               subject=message.subject, body=message.body)
+    mail["List-Unsubscribe"] = PreEncodedHeader("List-Unsubscribe", f"<{url}>", f"<{url}>")
+    mail["List-Unsubscribe-Post"] = PreEncodedHeader("List-Unsubscribe-Post", _POST, _POST)
+    return mail
+
+
+def _wire_template(message: OutboxMessage, cache: dict[str, Any]) -> WireTemplate:
+    """One template per sender and carrier profile, kept for the worker's run."""
+    profile = resolve_profile(message.mail_to, None)
+    key = f"wire:{profile.carrier}:{profile.charset}:{message.mail_from}"
+    template = cache.get(key)
+    if template is None:
+        template = cache[key] = WireTemplate(message.mail_from, profile)
+    return template
+
+
+def _deco(newsletter: Newsletter, message: OutboxMessage, values: dict[str, str],
+          cache: dict[str, Any]) -> EmailMessage:
+    """Build the デコメール; images downscaled for a carrier are kept for the next one."""
+    from carrier_compat.address import carrier_for_address
+
+    carrier = carrier_for_address(message.mail_to)
+    key = f"fitted:{newsletter.id}:{carrier}"
+    images = cache.get(key) or inline_images(newsletter, cache)
+    mail = build_deco_mail(to=message.mail_to, mail_from=message.mail_from,
+                           subject=message.subject, html=personal_html(newsletter, values),
+                           text=message.body, images=images)
+    if key not in cache:
+        cache[key] = fitted_images(mail, images)
+    return mail
+
+
+def fitted_images(mail: EmailMessage, given: list[InlineImage]) -> list[InlineImage]:
+    """The images as they went in ``mail`` (after any downscaling), by Content-ID."""
+    sent = {str(part["Content-ID"]).strip("<>"): part.get_payload(decode=True)
+            for part in mail.walk() if part.get_content_maintype() == "image"}
+    return [InlineImage(i.cid, i.filename, sent.get(i.cid, i.data), i.mimetype) for i in given]
+
+
+class _Recipient(NamedTuple):
+    """What sending reads of a NewsletterRecipient."""
+
+    newsletter_id: int
+    member_id: int | None
+    is_test: bool
+
+
+class _Subscriber(NamedTuple):
+    """What sending reads of the recipient's Member (``rules.may_receive``, the name)."""
+
+    name: str
+    newsletter: bool
+    status: str
+    bounced: bool
+
+
+_PREFETCH_COLUMNS = (NewsletterRecipient.outbox_id, NewsletterRecipient.newsletter_id,
+                     NewsletterRecipient.member_id, NewsletterRecipient.is_test, Member.id,
+                     Member.name, Member.newsletter, Member.status, Member.bounced)
+
+
+def prefetch(session: Session, messages: list[OutboxMessage], cache: dict[str, Any]) -> None:
+    """Recipients and their members for a batch in one query, fresh from the database.
+
+    Plain rows, not ORM objects: sending only reads them, and a batch's worth of
+    mapped instances cost more than the query.
+    """
+    rows = session.execute(
+        select(*_PREFETCH_COLUMNS)
+        .outerjoin(Member, Member.id == NewsletterRecipient.member_id)
+        .where(NewsletterRecipient.outbox_id.in_([m.id for m in messages])))
+    recipients: dict[int, _Recipient] = {}
+    members: dict[int, _Subscriber] = {}
+    for outbox_id, newsletter_id, member_id, is_test, found, *subscriber in rows:
+        recipients[outbox_id] = _Recipient(newsletter_id, member_id, is_test)
+        if found is not None:
+            members[found] = _Subscriber(*subscriber)
+    cache["recipients"], cache["members"] = recipients, members
+
+
+BUILDERS[MailKind.NEWSLETTER] = build
+PREFETCH[MailKind.NEWSLETTER] = prefetch
+
+
+# -- the worker's housekeeping ----------------------------------------------------------
+
+_last_finish_check = 0.0
+
+
+def tick(session: Session) -> None:
+    """Start scheduled newsletters that are due; close those with nothing left. Commits."""
+    global _last_finish_check
+    for newsletter in rules.due_newsletters(session):
+        start(session, newsletter)
+    session.commit()
+    if time.monotonic() - _last_finish_check < 2.0:
+        return
+    _last_finish_check = time.monotonic()
+    for newsletter in session.scalars(select(Newsletter).where(
+            Newsletter.status == NewsletterStatus.SENDING)):
+        rules.finish_if_done(session, newsletter)
+    session.commit()
