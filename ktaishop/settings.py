@@ -1,4 +1,4 @@
-"""Settings from the environment (the contract in DESIGN.md), with safe defaults."""
+"""Settings from the environment (the contract in ../shared/DESIGN.md), with safe defaults."""
 
 from __future__ import annotations
 

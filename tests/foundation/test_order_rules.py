@@ -23,7 +23,7 @@ from tests.factories import add_templates, make_order, make_product
 S = OrderStatus
 ALL_PAIRS = [(a, b) for a, b in itertools.product(S, S) if a != b]
 
-# 訂正 (P10, P24): the moves the screen offers, as the manual and DESIGN.md describe them.
+# 訂正 (P10, P24): the moves the screen offers, as the manual and ../shared/DESIGN.md describe them.
 EXPECTED_CORRECTIONS = {
     (S.PROVISIONAL, S.COMPLETED), (S.PROVISIONAL, S.CANCELLED),
     (S.COMPLETED, S.INSTRUCTED), (S.COMPLETED, S.CANCELLED),
