@@ -43,7 +43,7 @@ def top() -> str:
     return render("top.html", picks=picks, newest=newest, shelves=shelves)
 
 
-@bp.route("/shelf/<int:shelf_id>")
+@bp.route("/shelf/<id:shelf_id>")
 def shelf(shelf_id: int) -> str:
     shelf = db.session.get(Shelf, shelf_id) if row_id(shelf_id) else None
     if shelf is None:
@@ -64,7 +64,7 @@ def stock_of(product: Product) -> str | None:
     return product.stock_label(product.total_stock, shop().low_stock_threshold)
 
 
-@bp.route("/product/<int:product_id>")
+@bp.route("/product/<id:product_id>")
 def product(product_id: int) -> str:
     product = visible_product(product_id)
     threshold = shop().low_stock_threshold
@@ -80,7 +80,7 @@ def product(product_id: int) -> str:
     )
 
 
-@bp.route("/product/<int:product_id>/images")
+@bp.route("/product/<id:product_id>/images")
 def product_images(product_id: int) -> str:
     product = visible_product(product_id)
     if len(product.images) < 2:
@@ -88,7 +88,7 @@ def product_images(product_id: int) -> str:
     return render("product_images.html", product=product)
 
 
-@bp.route("/image/<int:product_id>/<int:index>")
+@bp.route("/image/<id:product_id>/<id:index>")
 def product_image(product_id: int, index: int) -> Response:
     """Image ``index`` (1-3) of a product, scaled for this handset; ``?thumb=1`` is small."""
     product = visible_product(product_id)

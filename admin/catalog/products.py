@@ -96,7 +96,7 @@ def product_new():
     return _edit(Product(price=0, priority=0, published=True, option_axes=[]), is_new=True)
 
 
-@bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
+@bp.route("/products/<id:product_id>/edit", methods=["GET", "POST"])
 def product_edit(product_id: int):
     product = db.session.get(Product, product_id)
     if product is None or product.deleted:
@@ -221,7 +221,7 @@ def _axis_slots(options: OptionInput) -> list[dict[str, str]]:
     return slots + [{"name": "", "values": ""}] * (MAX_AXES - len(slots))
 
 
-@bp.route("/products/<int:product_id>/delete", methods=["POST"])
+@bp.route("/products/<id:product_id>/delete", methods=["POST"])
 def product_delete(product_id: int):
     """削除: ordered products are only hidden, so order history keeps its link."""
     product = db.session.get(Product, product_id)

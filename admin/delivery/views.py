@@ -112,7 +112,7 @@ def delivery_sample() -> Response:
     })
 
 
-@bp.route("/delivery/<int:order_id>/shipment", methods=["GET", "POST"])
+@bp.route("/delivery/<id:order_id>/shipment", methods=["GET", "POST"])
 def delivery_shipment(order_id: int):
     """出荷結果 for one order (P21): 伝票番号 → 出荷済; refused with the reason when not allowed."""
     order = order_or_404(order_id, lock=request.method == "POST")

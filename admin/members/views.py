@@ -109,7 +109,7 @@ def _member_or_404(member_id: int) -> Member:
     return member
 
 
-@bp.route("/members/<int:member_id>")
+@bp.route("/members/<id:member_id>")
 def member_detail(member_id: int):
     member = _member_or_404(member_id)
     orders = db.session.scalars(select(Order).where(Order.member_id == member.id)
@@ -118,7 +118,7 @@ def member_detail(member_id: int):
                            carriers=dict(CARRIERS), statuses=list(MemberStatus))
 
 
-@bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])
+@bp.route("/members/<id:member_id>/edit", methods=["GET", "POST"])
 def member_edit(member_id: int):
     member = _member_or_404(member_id)
     form = MemberForm(obj=member)
@@ -138,7 +138,7 @@ def member_edit(member_id: int):
     return render_template("admin/members/edit.html", member=member, form=form)
 
 
-@bp.route("/members/<int:member_id>/status", methods=["POST"])
+@bp.route("/members/<id:member_id>/status", methods=["POST"])
 def member_status(member_id: int):
     """停止 / 退会 / 有効に戻す (the buttons on the detail page)."""
     member = _member_or_404(member_id)
