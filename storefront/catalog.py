@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from carrier_compat.flask import current_carrier
 from carrier_compat.images import scaled_image
 from ktaishop.extensions import db
+from ktaishop.paging import Page, requested_page
 from models import Product, Shelf, published_products
 
 from . import bp
@@ -45,19 +46,18 @@ def top() -> str:
 
 @bp.route("/shelf/<id:shelf_id>")
 def shelf(shelf_id: int) -> str:
-    shelf = db.session.get(Shelf, shelf_id) if row_id(shelf_id) else None
+    """A shelf's products, a few a page; a page after the last is "not found"."""
+    shelf = db.session.get(Shelf, shelf_id)
     if shelf is None:
         abort(404)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
     query = published_products().where(Product.shelves.contains(shelf))
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    pages = max((total + SHELF_PAGE_SIZE - 1) // SHELF_PAGE_SIZE, 1)
-    if page > pages:  # checked before the query: a huge page number overflows OFFSET
+    page = Page.of(requested_page(request.args), SHELF_PAGE_SIZE, total or 0)
+    if page.past_end:
         abort(404)
-    products = db.session.scalars(
-        query.limit(SHELF_PAGE_SIZE).offset((page - 1) * SHELF_PAGE_SIZE)
-    ).all()
-    return render("shelf.html", shelf=shelf, products=products, page=page, pages=pages)
+    products = db.session.scalars(page.apply(query)).all()
+    return render("shelf.html", shelf=shelf, products=products, page=page.number,
+                  pages=page.pages)
 
 
 def stock_of(product: Product) -> str | None:
