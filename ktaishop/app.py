@@ -32,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config or {})
     configure_logging(app)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -61,6 +62,12 @@ def register_extensions(app: Flask) -> None:
     if app.config.get("CARRIER_GATEWAY_RANGES") is None:
         app.config["CARRIER_GATEWAY_RANGES"] = gateway_ranges(app.config)
     keitai.init_app(app, session_store=DatabaseSessionStore())
+
+
+def register_converters(app: Flask) -> None:
+    from .routing import register
+
+    register(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from carrier_compat.flask import current_carrier
 from carrier_compat.images import scaled_image
 from ktaishop.extensions import db
+from ktaishop.paging import Page, requested_page
 from models import Product, Shelf, published_products
 
 from . import bp
@@ -43,28 +44,27 @@ def top() -> str:
     return render("top.html", picks=picks, newest=newest, shelves=shelves)
 
 
-@bp.route("/shelf/<int:shelf_id>")
+@bp.route("/shelf/<id:shelf_id>")
 def shelf(shelf_id: int) -> str:
-    shelf = db.session.get(Shelf, shelf_id) if row_id(shelf_id) else None
+    """A shelf's products, a few a page; a page after the last is "not found"."""
+    shelf = db.session.get(Shelf, shelf_id)
     if shelf is None:
         abort(404)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
     query = published_products().where(Product.shelves.contains(shelf))
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    pages = max((total + SHELF_PAGE_SIZE - 1) // SHELF_PAGE_SIZE, 1)
-    if page > pages:  # checked before the query: a huge page number overflows OFFSET
+    page = Page.of(requested_page(request.args), SHELF_PAGE_SIZE, total or 0)
+    if page.past_end:
         abort(404)
-    products = db.session.scalars(
-        query.limit(SHELF_PAGE_SIZE).offset((page - 1) * SHELF_PAGE_SIZE)
-    ).all()
-    return render("shelf.html", shelf=shelf, products=products, page=page, pages=pages)
+    products = db.session.scalars(page.apply(query)).all()
+    return render("shelf.html", shelf=shelf, products=products, page=page.number,
+                  pages=page.pages)
 
 
 def stock_of(product: Product) -> str | None:
     return product.stock_label(product.total_stock, shop().low_stock_threshold)
 
 
-@bp.route("/product/<int:product_id>")
+@bp.route("/product/<id:product_id>")
 def product(product_id: int) -> str:
     product = visible_product(product_id)
     threshold = shop().low_stock_threshold
@@ -80,7 +80,7 @@ def product(product_id: int) -> str:
     )
 
 
-@bp.route("/product/<int:product_id>/images")
+@bp.route("/product/<id:product_id>/images")
 def product_images(product_id: int) -> str:
     product = visible_product(product_id)
     if len(product.images) < 2:
@@ -88,7 +88,7 @@ def product_images(product_id: int) -> str:
     return render("product_images.html", product=product)
 
 
-@bp.route("/image/<int:product_id>/<int:index>")
+@bp.route("/image/<id:product_id>/<id:index>")
 def product_image(product_id: int, index: int) -> Response:
     """Image ``index`` (1-3) of a product, scaled for this handset; ``?thumb=1`` is small."""
     product = visible_product(product_id)

@@ -15,6 +15,7 @@ import jaconv
 
 from carrier_compat.address import is_valid_address
 from carrier_compat.normalize import normalize_input
+from ktaishop.routing import MAX_ROW_ID
 
 PERSON_FIELDS = ("name", "kana", "tel", "email", "zip_code", "address")
 LABELS = {
@@ -29,8 +30,6 @@ LABELS = {
 }
 MAX_LENGTHS = {"name": 50, "kana": 50, "address": 200, "email": 254, "note": 500}
 MIN_PASSWORD = 8
-# The largest id a row can have (PostgreSQL INTEGER); see row_id.
-MAX_ROW_ID = 2**31 - 1
 MAX_PASSWORD = 64
 _KANA = re.compile(r"^[ァ-ヶー・　 ]+$")
 _DIGIT_SEPARATORS = re.compile(r"[\s\-‐－―ー()（）]")

@@ -47,7 +47,7 @@ def my_orders() -> str:
     return render("members/orders.html", orders=orders)
 
 
-@bp.route("/mypage/orders/<int:order_id>")
+@bp.route("/mypage/orders/<id:order_id>")
 def my_order(order_id: int) -> str:
     member = require_member()
     order = db.session.get(Order, order_id) if row_id(order_id) else None

@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 
 from admin import bp
 from ktaishop.extensions import db
+from ktaishop.paging import Page, requested_page
 from models import Product, Shelf
 
 from .images import (
@@ -66,16 +67,14 @@ def products():
                                                           for s in shelves]
     query = _search_query(search)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows = db.session.scalars(
+    page = Page.of(requested_page(request.args), PER_PAGE, total)
+    rows = db.session.scalars(page.apply(
         query.options(selectinload(Product.variants), selectinload(Product.shelves))
         .order_by(Product.priority.desc(), Product.id.desc())
-        .limit(PER_PAGE).offset((page - 1) * PER_PAGE)
-    ).all()
-    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    )).all()
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("admin/products/list.html", search=search, products=rows,
-                           total=total, page=page, pages=pages, args=args)
+                           total=total, page=page.number, pages=page.pages, args=args)
 
 
 def _search_query(search: ProductSearchForm):
@@ -96,7 +95,7 @@ def product_new():
     return _edit(Product(price=0, priority=0, published=True, option_axes=[]), is_new=True)
 
 
-@bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
+@bp.route("/products/<id:product_id>/edit", methods=["GET", "POST"])
 def product_edit(product_id: int):
     product = db.session.get(Product, product_id)
     if product is None or product.deleted:
@@ -221,7 +220,7 @@ def _axis_slots(options: OptionInput) -> list[dict[str, str]]:
     return slots + [{"name": "", "values": ""}] * (MAX_AXES - len(slots))
 
 
-@bp.route("/products/<int:product_id>/delete", methods=["POST"])
+@bp.route("/products/<id:product_id>/delete", methods=["POST"])
 def product_delete(product_id: int):
     """削除: ordered products are only hidden, so order history keeps its link."""
     product = db.session.get(Product, product_id)

@@ -58,7 +58,7 @@ def _shelf_or_404(shelf_id: int) -> Shelf:
     return shelf
 
 
-@bp.route("/shelves/<int:shelf_id>/rename", methods=["POST"])
+@bp.route("/shelves/<id:shelf_id>/rename", methods=["POST"])
 def shelf_rename(shelf_id: int):
     shelf = _shelf_or_404(shelf_id)
     form = ShelfForm()
@@ -75,7 +75,7 @@ def shelf_rename(shelf_id: int):
     return redirect(url_for("admin.shelves"))
 
 
-@bp.route("/shelves/<int:shelf_id>/move/<direction>", methods=["POST"])
+@bp.route("/shelves/<id:shelf_id>/move/<direction>", methods=["POST"])
 def shelf_move(shelf_id: int, direction: str):
     """上へ / 下へ: swap with the neighbour; positions are renumbered 1..n as we go."""
     if direction not in ("up", "down"):
@@ -93,7 +93,7 @@ def shelf_move(shelf_id: int, direction: str):
     return redirect(url_for("admin.shelves"))
 
 
-@bp.route("/shelves/<int:shelf_id>/delete", methods=["POST"])
+@bp.route("/shelves/<id:shelf_id>/delete", methods=["POST"])
 def shelf_delete(shelf_id: int):
     """The shelf goes; its products stay, only no longer on this shelf."""
     shelf = _shelf_or_404(shelf_id)

@@ -1,4 +1,8 @@
-"""Paging for every admin list: which page numbers the pager shows."""
+"""The admin pager (``admin/_paging.html``): which page numbers it shows.
+
+Which page a request gets, and its rows, is ``ktaishop.paging`` (the storefront pages
+with it too); this is only how the admin draws the pager.
+"""
 
 from __future__ import annotations
 

@@ -10,12 +10,13 @@ from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import Session, contains_eager
 
 from admin import bp
 from admin.common.csv_write import CP932, ENCODINGS, content_disposition, csv_chunks
 from admin.common.records import actor, order_or_404
 from admin.orders.search import PAGE_SIZE, PAYMENT_CHOICES, STATUS_CHOICES, OrderSearch, page_count
+from ktaishop import paging
 from ktaishop.extensions import db
 from models import DomainError, Order, OrderStatus, Package, PackageStatus, SlipDetails
 
@@ -47,12 +48,18 @@ class DeliverySearch:
         return self._where(select(func.count()).select_from(Order).join(Order.package))
 
     def page_statement(self) -> Select:
-        page = self.orders.page
-        return (
+        return paging.limit_to_page(
             self._where(select(Order).join(Order.package).options(contains_eager(Order.package)))
-            .order_by(Order.ordered_at.desc(), Order.id.desc())
-            .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+            .order_by(Order.ordered_at.desc(), Order.id.desc()),
+            self.orders.page, PAGE_SIZE,
         )
+
+    def run(self, session: Session) -> tuple[int, list[Order]]:
+        """(total, this page's orders), newest first; ``orders.page`` is settled on the
+        page shown (past the end, the last page)."""
+        total = session.scalar(self.count_statement()) or 0
+        self.orders.page = paging.Page.of(self.orders.page, PAGE_SIZE, total).number
+        return total, list(session.scalars(self.page_statement()))
 
     def query_string(self, **override: Any) -> str:
         from urllib.parse import urlencode
@@ -83,8 +90,7 @@ def shipment_refusal(order: Order) -> str | None:
 def delivery():
     """配送一覧 (P20): newest first, searchable like the order list, with the upload form."""
     search = DeliverySearch.from_args(request.args)
-    total = db.session.scalar(search.count_statement()) or 0
-    rows = db.session.scalars(search.page_statement()).all()
+    total, rows = search.run(db.session)
     shipped = db.session.scalar(
         select(func.count()).select_from(Package).join(Package.order)
         .where(Package.status == PackageStatus.SHIPPED, Order.status == OrderStatus.INSTRUCTED)
@@ -112,7 +118,7 @@ def delivery_sample() -> Response:
     })
 
 
-@bp.route("/delivery/<int:order_id>/shipment", methods=["GET", "POST"])
+@bp.route("/delivery/<id:order_id>/shipment", methods=["GET", "POST"])
 def delivery_shipment(order_id: int):
     """出荷結果 for one order (P21): 伝票番号 → 出荷済; refused with the reason when not allowed."""
     order = order_or_404(order_id, lock=request.method == "POST")

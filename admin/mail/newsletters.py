@@ -77,7 +77,7 @@ def newsletter_new(kind: str):
     return redirect(url_for("admin.newsletter_edit", newsletter_id=newsletter.id))
 
 
-@bp.route("/newsletters/<int:newsletter_id>/edit", methods=["GET", "POST"])
+@bp.route("/newsletters/<id:newsletter_id>/edit", methods=["GET", "POST"])
 def newsletter_edit(newsletter_id: int):
     newsletter = _newsletter_or_404(newsletter_id)
     if not newsletter.editable:
@@ -100,7 +100,7 @@ def newsletter_edit(newsletter_id: int):
                            upload=ImageUploadForm())
 
 
-@bp.route("/newsletters/<int:newsletter_id>/images", methods=["POST"])
+@bp.route("/newsletters/<id:newsletter_id>/images", methods=["POST"])
 def newsletter_image_upload(newsletter_id: int):
     """JSON ``{url, cid}`` of the uploaded image, or ``{error}`` with status 400."""
     newsletter = _newsletter_or_404(newsletter_id)
@@ -125,7 +125,7 @@ def _safe_filename(name: str | None, mimetype: str) -> str:
     return f"{stem or 'image'}.{mimetype.split('/')[1].replace('jpeg', 'jpg')}"
 
 
-@bp.route("/newsletters/<int:newsletter_id>/images/<int:image_id>")
+@bp.route("/newsletters/<id:newsletter_id>/images/<id:image_id>")
 def newsletter_image(newsletter_id: int, image_id: int):
     image = db.session.get(NewsletterImage, image_id)
     if image is None or image.newsletter_id != newsletter_id:
@@ -134,7 +134,7 @@ def newsletter_image(newsletter_id: int, image_id: int):
                     headers={"X-Content-Type-Options": "nosniff"})
 
 
-@bp.route("/newsletters/<int:newsletter_id>")
+@bp.route("/newsletters/<id:newsletter_id>")
 def newsletter_detail(newsletter_id: int):
     newsletter = _newsletter_or_404(newsletter_id)
     if rules.finish_if_done(db.session, newsletter):
@@ -167,7 +167,7 @@ def _recipients(newsletter: Newsletter, state: str) -> list:
     return list(db.session.execute(query).all())
 
 
-@bp.route("/newsletters/<int:newsletter_id>/progress")
+@bp.route("/newsletters/<id:newsletter_id>/progress")
 def newsletter_progress(newsletter_id: int):
     """JSON for the live progress bar."""
     newsletter = _newsletter_or_404(newsletter_id)
@@ -179,7 +179,7 @@ def newsletter_progress(newsletter_id: int):
                    cancelled=progress.cancelled, total=progress.total)
 
 
-@bp.route("/newsletters/<int:newsletter_id>/test", methods=["POST"])
+@bp.route("/newsletters/<id:newsletter_id>/test", methods=["POST"])
 def newsletter_test(newsletter_id: int):
     """テスト送信 to one address, now."""
     newsletter = _newsletter_or_404(newsletter_id)
@@ -218,7 +218,7 @@ def _to_detail(newsletter: Newsletter) -> Response:
     return redirect(url_for("admin.newsletter_detail", newsletter_id=newsletter.id))
 
 
-@bp.route("/newsletters/<int:newsletter_id>/send", methods=["POST"])
+@bp.route("/newsletters/<id:newsletter_id>/send", methods=["POST"])
 def newsletter_send(newsletter_id: int):
     """Send now (queue every subscriber) or schedule."""
     # Locked and re-read: a worker starting this scheduled newsletter at the same
@@ -255,7 +255,7 @@ _ACTIONS = {
 }
 
 
-@bp.route("/newsletters/<int:newsletter_id>/<any(pause, resume, cancel):action>",
+@bp.route("/newsletters/<id:newsletter_id>/<any(pause, resume, cancel):action>",
           methods=["POST"])
 def newsletter_control(newsletter_id: int, action: str):
     """一時停止 / 再開 / 中止."""
@@ -274,7 +274,7 @@ def newsletter_control(newsletter_id: int, action: str):
     return _to_detail(newsletter)
 
 
-@bp.route("/newsletters/<int:newsletter_id>/resend", methods=["POST"])
+@bp.route("/newsletters/<id:newsletter_id>/resend", methods=["POST"])
 def newsletter_resend(newsletter_id: int):
     """失敗分を再送: only the recipients whose mail failed, once more."""
     newsletter = _newsletter_or_404(newsletter_id)

@@ -100,7 +100,7 @@ def _template_or_404(template_id: int) -> MailTemplate:
     return template
 
 
-@bp.route("/mail-templates/<int:template_id>/edit", methods=["GET", "POST"])
+@bp.route("/mail-templates/<id:template_id>/edit", methods=["GET", "POST"])
 def mail_template_edit(template_id: int):
     template = _template_or_404(template_id)
     form = MailTemplateForm(obj=template)
@@ -115,7 +115,7 @@ def mail_template_edit(template_id: int):
                            fields=MERGE_FIELDS)
 
 
-@bp.route("/mail-templates/<int:template_id>/delete", methods=["POST"])
+@bp.route("/mail-templates/<id:template_id>/delete", methods=["POST"])
 def mail_template_delete(template_id: int):
     template = _template_or_404(template_id)
     if not ActionForm().validate_on_submit():

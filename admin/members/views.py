@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from admin import bp
 from admin.common.csv_write import CP932, ENCODINGS, content_disposition, csv_chunks
 from ktaishop.extensions import db
+from ktaishop.paging import Page, requested_page
 from models import Member, MemberStatus, Order, now
 
 PER_PAGE = 50
@@ -92,13 +93,11 @@ def members():
     search = MemberSearchForm(request.args)
     query = _search_query(search)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows = db.session.scalars(query.order_by(Member.id.desc())
-                              .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    page = Page.of(requested_page(request.args), PER_PAGE, total)
+    rows = db.session.scalars(page.apply(query.order_by(Member.id.desc()))).all()
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("admin/members/list.html", search=search, members=rows,
-                           total=total, page=page, pages=pages, args=args,
+                           total=total, page=page.number, pages=page.pages, args=args,
                            carriers=dict(CARRIERS), encodings=ENCODINGS)
 
 
@@ -109,7 +108,7 @@ def _member_or_404(member_id: int) -> Member:
     return member
 
 
-@bp.route("/members/<int:member_id>")
+@bp.route("/members/<id:member_id>")
 def member_detail(member_id: int):
     member = _member_or_404(member_id)
     orders = db.session.scalars(select(Order).where(Order.member_id == member.id)
@@ -118,7 +117,7 @@ def member_detail(member_id: int):
                            carriers=dict(CARRIERS), statuses=list(MemberStatus))
 
 
-@bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])
+@bp.route("/members/<id:member_id>/edit", methods=["GET", "POST"])
 def member_edit(member_id: int):
     member = _member_or_404(member_id)
     form = MemberForm(obj=member)
@@ -138,7 +137,7 @@ def member_edit(member_id: int):
     return render_template("admin/members/edit.html", member=member, form=form)
 
 
-@bp.route("/members/<int:member_id>/status", methods=["POST"])
+@bp.route("/members/<id:member_id>/status", methods=["POST"])
 def member_status(member_id: int):
     """停止 / 退会 / 有効に戻す (the buttons on the detail page)."""
     member = _member_or_404(member_id)

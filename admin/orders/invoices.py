@@ -13,7 +13,7 @@ from models import Order, ShopSettings
 
 MAX_INVOICES = 200
 
-@bp.route("/orders/<int:order_id>/invoice")
+@bp.route("/orders/<id:order_id>/invoice")
 def orders_invoice(order_id: int):
     return _invoices([order_or_404(order_id)])
 

@@ -37,7 +37,7 @@ def _prefill(form: MailForm, order: Order, template: MailTemplate | None) -> Non
         form.body.data = render_merge(template.body, values)
 
 
-@bp.route("/orders/<int:order_id>/mail", methods=["GET", "POST"])
+@bp.route("/orders/<id:order_id>/mail", methods=["GET", "POST"])
 def orders_mail(order_id: int):
     order = order_or_404(order_id)
     templates = _templates()

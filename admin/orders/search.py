@@ -20,6 +20,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
+from ktaishop import paging
 from models import Order, OrderStatus, PaymentMethod
 
 PAGE_SIZE = 50
@@ -56,8 +57,7 @@ class OrderSearch:
         search.keyword = (args.get("keyword") or "").strip()[:MAX_KEYWORD]
         search.payments = [p.value for p in PAYMENT_CHOICES if p.value in args.getlist("payment")]
         search.statuses = [s.value for s in STATUS_CHOICES if s.value in args.getlist("status")]
-        page = args.get("page", "1")
-        search.page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+        search.page = paging.requested_page(args)
         return search
 
     def _date(self, text: str, label: str) -> date | None:
@@ -112,7 +112,7 @@ class OrderSearch:
         return select(func.count()).select_from(Order).where(*self.conditions())
 
     def page_statement(self) -> Select:
-        return self.ordered(select(Order)).limit(PAGE_SIZE).offset((self.page - 1) * PAGE_SIZE)
+        return paging.limit_to_page(self.ordered(select(Order)), self.page, PAGE_SIZE)
 
     def ids_statement(self) -> Select:
         return self.ordered(select(Order.id))
@@ -120,7 +120,7 @@ class OrderSearch:
     def page_with_total_statement(self) -> Select:
         """This page's orders, each row carrying the total (``COUNT(*) OVER ()``)."""
         statement = self.ordered(select(Order, func.count().over().label("total")))
-        return statement.limit(PAGE_SIZE).offset((self.page - 1) * PAGE_SIZE)
+        return paging.limit_to_page(statement, self.page, PAGE_SIZE)
 
     def statements(self) -> list[Select]:
         """What ``run`` sends: a keyword search scans every row whatever the indexes,
@@ -131,15 +131,18 @@ class OrderSearch:
         return [self.count_statement(), self.page_statement()]
 
     def run(self, session: Session) -> tuple[int, list[Order]]:
-        """(total, this page's orders), newest first."""
-        if not split_keyword(self.keyword):
-            total = session.scalar(self.count_statement()) or 0
-            return total, list(session.scalars(self.page_statement()))
-        rows = session.execute(self.page_with_total_statement()).all()
-        if rows:
-            return rows[0].total, [row[0] for row in rows]
-        # Past the last page (or nothing found): the count says which.
-        return (session.scalar(self.count_statement()) or 0) if self.page > 1 else 0, []
+        """(total, this page's orders), newest first.
+
+        ``page`` is settled on the page shown: past the end, the last page.
+        """
+        if split_keyword(self.keyword):
+            rows = session.execute(self.page_with_total_statement()).all()
+            if rows or self.page == 1:
+                return (rows[0].total if rows else 0), [row[0] for row in rows]
+            # Past the last page: count, then read the last page.
+        total = session.scalar(self.count_statement()) or 0
+        self.page = paging.Page.of(self.page, PAGE_SIZE, total).number
+        return total, list(session.scalars(self.page_statement()))
 
 
 def split_keyword(keyword: str) -> list[str]:
@@ -224,5 +227,6 @@ def keyword_condition(term: str) -> ColumnElement[bool]:
 
 
 def page_count(total: int) -> int:
-    return max(1, -(-total // PAGE_SIZE))
+    """Pages of 注文一覧 (and 配送一覧) for ``total`` orders."""
+    return paging.page_count(total, PAGE_SIZE)
 

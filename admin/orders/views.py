@@ -49,7 +49,7 @@ def orders():
 # -- 詳細 (P9), 取消 (P11), 訂正 (P10, P24) -------------------------------------------------
 
 
-@bp.route("/orders/<int:order_id>")
+@bp.route("/orders/<id:order_id>")
 def orders_detail(order_id: int):
     order = order_or_404(order_id)
     mails = db.session.scalars(
@@ -59,7 +59,7 @@ def orders_detail(order_id: int):
     return render_template("admin/orders/detail.html", order=order, mails=mails, back=back)
 
 
-@bp.route("/orders/<int:order_id>/mails/<int:log_id>")
+@bp.route("/orders/<id:order_id>/mails/<id:log_id>")
 def orders_mail_log(order_id: int, log_id: int):
     """One mail of メール送信履歴, whole."""
     mail = db.session.get(MailLog, log_id)
@@ -68,7 +68,7 @@ def orders_mail_log(order_id: int, log_id: int):
     return render_template("admin/orders/mail_log.html", order=order_or_404(order_id), mail=mail)
 
 
-@bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
+@bp.route("/orders/<id:order_id>/cancel", methods=["POST"])
 def orders_cancel(order_id: int):
     """取消 (P11): キャンセル, stock released; back to the list the admin came from."""
     form = ActionForm()
@@ -87,7 +87,7 @@ def orders_cancel(order_id: int):
     return redirect(back)
 
 
-@bp.route("/orders/<int:order_id>/correct", methods=["GET", "POST"])
+@bp.route("/orders/<id:order_id>/correct", methods=["GET", "POST"])
 def orders_correct(order_id: int):
     order = order_or_404(order_id, lock=request.method == "POST")
     form = CorrectForm(status=order.status, memo=order.memo)

@@ -89,7 +89,7 @@ def admin_add():
     return redirect(url_for("admin.settings") + "#admins")
 
 
-@bp.route("/settings/admins/<int:admin_id>/delete", methods=["POST"])
+@bp.route("/settings/admins/<id:admin_id>/delete", methods=["POST"])
 def admin_delete(admin_id: int):
     if not FlaskForm().validate_on_submit():
         abort(400)
@@ -110,7 +110,7 @@ def admin_delete(admin_id: int):
     return redirect(url_for("admin.settings") + "#admins")
 
 
-@bp.route("/settings/admins/<int:admin_id>/password", methods=["POST"])
+@bp.route("/settings/admins/<id:admin_id>/password", methods=["POST"])
 def admin_password(admin_id: int):
     admin = db.session.get(AdminUser, admin_id)
     if admin is None:
