@@ -6,7 +6,10 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from models import expire_provisional_orders
+from models import expired_provisional_orders
+from models.checkout import EXPIRED_REASON
+
+from .payment import cancel_orders
 
 log = logging.getLogger("ktaishop.jobs")
 
@@ -14,16 +17,17 @@ log = logging.getLogger("ktaishop.jobs")
 def expire_orders(session: Session) -> int:
     """Cancel expired 仮注文, release their stock and void their card authorisations.
 
-    Commits; returns how many orders were cancelled.
+    Commits; returns how many orders were cancelled. If the gateway refuses a void,
+    rolls back (no order cancelled, every stock still held) and raises: the next run
+    tries again.
     """
-    from .payment import gateway
-
-    orders = expire_provisional_orders(session)
-    for order in orders:
-        if order.card_awaiting_capture:
-            gateway().void(order.payment_reference)
-            order.record_void("system")
-    session.commit()
+    try:
+        orders = cancel_orders(session, expired_provisional_orders(session), "system",
+                               EXPIRED_REASON)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
     if orders:
         log.info("cancelled %d expired provisional orders", len(orders))
     return len(orders)

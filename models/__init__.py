@@ -17,7 +17,7 @@ from .checkout import (
     CheckoutDetails,
     Person,
     PlacedOrder,
-    expire_provisional_orders,
+    expired_provisional_orders,
     find_by_confirm_token,
     place_order,
 )
@@ -32,6 +32,7 @@ from .newsletter import (
     NewsletterStatus,
 )
 from .numbering import OrderSequence, next_order_no
+from .order_payment import Settlement
 from .orders import CORRECTABLE_PAIRS, Order, OrderEvent, OrderItem, Package
 from .people import AdminUser, Member, MemberStatus
 from .sessions import KeitaiSession
@@ -45,8 +46,8 @@ __all__ = [
     "Newsletter", "NewsletterImage", "NewsletterKind", "NewsletterRecipient", "NewsletterStatus",
     "Order", "OrderEvent", "OrderItem", "OrderSequence", "OrderStatus", "OutOfStock",
     "OutboxMessage", "OutboxStatus", "Package", "PackageStatus", "PaymentMethod", "Person",
-    "PlacedOrder", "Product", "Shelf", "ShopSettings", "SlipDetails", "StockDisplay",
-    "TransitionError", "Variant", "calculate_fees", "expire_provisional_orders",
+    "PlacedOrder", "Product", "Shelf", "Settlement", "ShopSettings", "SlipDetails", "StockDisplay",
+    "TransitionError", "Variant", "calculate_fees", "expired_provisional_orders",
     "find_by_confirm_token", "next_order_no", "now", "today", "place_order", "published_products",
     "queue_mail", "release_stock", "reserve_stock",
 ]

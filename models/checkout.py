@@ -16,7 +16,7 @@ from .catalog import Variant
 from .errors import DomainError
 from .mail import MailKind, queue_order_mail
 from .numbering import next_order_no
-from .orders import PAYMENT_DONE, PAYMENT_PENDING, Order, OrderItem, Package
+from .orders import Order, OrderItem, Package
 from .shop import ShopSettings
 from .statuses import OrderStatus, PaymentMethod
 
@@ -88,6 +88,8 @@ def place_order(
     for line in lines:
         order.items.append(_reserve_line(session, line))
     order.recompute_totals(settings)
+    if order.payment is PaymentMethod.CARD:
+        order.charge_at_checkout(ordered_at)  # a guest awaiting confirmation is held below
     order.order_no = next_order_no(session, ordered_at)
     session.add(order)
     order.events.append(_placed_event(order, guest))
@@ -126,8 +128,6 @@ def _new_order(details: CheckoutDetails, ordered_at: datetime) -> Order:
         delivery_date=details.delivery_date, delivery_time=details.delivery_time,
         wrapping=details.wrapping, note=details.note,
         payment_method=details.payment, payment_reference=details.payment_reference,
-        payment_status=PAYMENT_DONE if details.payment is PaymentMethod.CARD else PAYMENT_PENDING,
-        paid_at=ordered_at if details.payment is PaymentMethod.CARD else None,
         checkout_token=details.checkout_token,
         package=Package(),
     )
@@ -160,18 +160,19 @@ def find_by_confirm_token(session: Session, token: str) -> Order | None:
     )
 
 
-def expire_provisional_orders(session: Session, at: datetime | None = None) -> list[Order]:
-    """Cancel 仮注文 whose link has expired and release their stock; returns them.
+EXPIRED_REASON = "確認期限切れの仮注文を取消"
 
-    A card authorised for such an order must be voided by the caller (the payment
-    gateway is not the rules' business); ``Order.card_awaiting_capture`` tells which.
+
+def expired_provisional_orders(session: Session, at: datetime | None = None) -> list[Order]:
+    """仮注文 whose confirmation link has expired, locked for cancelling (``EXPIRED_REASON``).
+
+    Rows another transaction holds are skipped (PostgreSQL): two expiry runs at once
+    never cancel one order twice. Cancelling them, and voiding their card holds, is the
+    caller's (``ktaishop.payment.cancel_orders``).
     """
-    at = at or now()
-    orders = session.scalars(
+    return list(session.scalars(
         select(Order)
-        .where(Order.status == OrderStatus.PROVISIONAL, Order.confirm_expires_at < at)
+        .where(Order.status == OrderStatus.PROVISIONAL, Order.confirm_expires_at < (at or now()))
         .options(selectinload(Order.items), selectinload(Order.package))
-    ).all()
-    for order in orders:
-        order.cancel(session, "system", "確認期限切れの仮注文を取消")
-    return list(orders)
+        .with_for_update(of=Order, skip_locked=True)
+    ).all())

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from .base import Base, now
 from .catalog import release_stock, reserve_stock
 from .errors import TransitionError
+from .order_payment import OrderPayment
 from .shipment_rule import (
     SlipDetails,
     decide_shipment,
@@ -31,7 +32,7 @@ from .shipment_rule import (
     slip_changes,
 )
 from .shop import ShopSettings
-from .statuses import OrderStatus, PackageStatus, PaymentMethod
+from .statuses import OrderStatus, PackageStatus
 
 S = OrderStatus
 
@@ -44,13 +45,10 @@ POSTGRESQL_ONLY_INDEXES = frozenset(f"ix_orders_{column}_trgm" for column in KEY
 # expression index the models cannot describe to Alembic's comparison.
 MIGRATION_ONLY_INDEXES = frozenset({"ix_orders_tel_digits_trgm"})
 
-# 決済状態 as the 詳細 screen shows it.
-PAYMENT_PENDING, PAYMENT_AUTHORISED, PAYMENT_DONE, PAYMENT_VOIDED = (
-    "未決済", "与信済", "決済完了", "与信取消"
-)
 
+class Order(OrderPayment, Base):
+    """An order; its 決済 columns and rules are in ``OrderPayment``."""
 
-class Order(Base):
     __tablename__ = "orders"
     __table_args__ = (
         Index("ix_orders_status_ordered_at", "status", "ordered_at"),
@@ -89,11 +87,6 @@ class Order(Base):
     wrapping: Mapped[str] = mapped_column(String(40), default="")  # "" = なし
     note: Mapped[str] = mapped_column(Text, default="")  # 備考 from the shopper
 
-    payment_method: Mapped[str] = mapped_column(String(10), default=PaymentMethod.COD)
-    payment_status: Mapped[str] = mapped_column(String(20), default="未決済")
-    payment_reference: Mapped[str] = mapped_column(String(100), default="")
-    paid_at: Mapped[datetime | None] = mapped_column(DateTime)
-
     subtotal: Mapped[int] = mapped_column(Integer, default=0)
     cod_fee: Mapped[int] = mapped_column(Integer, default=0)
     shipping_fee: Mapped[int] = mapped_column(Integer, default=0)
@@ -121,10 +114,6 @@ class Order(Base):
     @property
     def status_enum(self) -> OrderStatus:
         return OrderStatus(self.status)
-
-    @property
-    def payment(self) -> PaymentMethod:
-        return PaymentMethod(self.payment_method)
 
     @property
     def active_items(self) -> list[OrderItem]:
@@ -166,7 +155,11 @@ class Order(Base):
         self._move(S.COMPLETED, actor, "訂正で注文完了に戻す")
 
     def cancel(self, session: Session, actor: str, reason: str = "取消") -> None:
-        """→ キャンセル (取消, 訂正, or an expired 仮注文); the items' stock comes back."""
+        """→ キャンセル (取消, 訂正, or an expired 仮注文); the items' stock comes back.
+
+        The money is settled apart (``settle_cancellation``), by whoever can reach the
+        payment gateway: until then a card authorisation stays 与信済, as it truly is.
+        """
         if self.status == S.CANCELLED:
             raise TransitionError("この注文はすでにキャンセルされています。")
         if self.status == S.DONE:
@@ -183,6 +176,7 @@ class Order(Base):
             item.reserve(session)
         self.confirm_token_digest = None
         self._move(S.COMPLETED, actor, "訂正でキャンセルから注文完了に戻す")
+        self.reinstate_payment(actor)
 
     def correct_status(self, session: Session, target: OrderStatus, actor: str) -> None:
         """訂正 (P10, P24): move to ``target`` by the one path the manual allows."""
@@ -256,24 +250,6 @@ class Order(Base):
         fees = calculate_fees(settings, self.subtotal, self.payment, self.wrapping)
         self.cod_fee, self.shipping_fee = fees.cod_fee, fees.shipping_fee
         self.wrapping_fee, self.total = fees.wrapping_fee, fees.total
-
-    # -- card payment --------------------------------------------------------------------
-
-    @property
-    def card_awaiting_capture(self) -> bool:
-        """A guest's card was authorised at 注文する but not charged: it waits for the link."""
-        return self.payment is PaymentMethod.CARD and self.payment_status == PAYMENT_AUTHORISED
-
-    def hold_card_payment(self) -> None:
-        self.payment_status, self.paid_at = PAYMENT_AUTHORISED, None
-
-    def record_capture(self, actor: str) -> None:
-        self.payment_status, self.paid_at = PAYMENT_DONE, now()
-        self._log(actor, "クレジットカード決済を確定")
-
-    def record_void(self, actor: str) -> None:
-        self.payment_status = PAYMENT_VOIDED
-        self._log(actor, "クレジットカードの与信を取消")
 
     def update_memo(self, memo: str, actor: str) -> None:
         if memo != self.memo:

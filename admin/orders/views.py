@@ -16,6 +16,7 @@ from admin import bp
 from admin.common.csv_write import ENCODINGS
 from admin.common.records import actor, order_or_404
 from ktaishop.extensions import db
+from ktaishop.payment import PaymentDeclined, cancel_order, settle_cancellation
 from models import DomainError, MailLog, Order, OrderStatus, OutOfStock
 
 from .forms import ActionForm, CorrectForm, DownloadForm
@@ -70,16 +71,17 @@ def orders_mail_log(order_id: int, log_id: int):
 
 @bp.route("/orders/<id:order_id>/cancel", methods=["POST"])
 def orders_cancel(order_id: int):
-    """取消 (P11): キャンセル, stock released; back to the list the admin came from."""
+    """取消 (P11): キャンセル, stock released, a card hold voided or a refund recorded as due;
+    back to the list the admin came from."""
     form = ActionForm()
     back = _back_to_list(form.next.data)
     if not form.validate_on_submit():
         abort(400)
     order = order_or_404(order_id, lock=True)
     try:
-        order.cancel(db.session, actor())
+        cancel_order(db.session, order, actor())
         db.session.commit()
-    except DomainError as error:
+    except (DomainError, PaymentDeclined) as error:
         db.session.rollback()
         flash(f"注文番号{order.order_no}: {error.message}", "error")
         return redirect(back)
@@ -97,7 +99,7 @@ def orders_correct(order_id: int):
         try:
             _apply_correction(order, OrderStatus(form.status.data), cancelled, form.memo.data)
             db.session.commit()
-        except DomainError as error:
+        except (DomainError, PaymentDeclined) as error:
             db.session.rollback()
             flash(_correction_refusal(error), "error")
             order = order_or_404(order_id)
@@ -111,7 +113,7 @@ def orders_correct(order_id: int):
                            cancelled=cancelled)
 
 
-def _correction_refusal(error: DomainError) -> str:
+def _correction_refusal(error: DomainError | PaymentDeclined) -> str:
     """The refusal as the owner should read it.
 
     OutOfStock's own text speaks to the shopper (「数量を減らすか…」); the owner
@@ -127,15 +129,18 @@ def _apply_correction(order: Order, target: OrderStatus, cancelled: set[int], me
     """Memo, items and status through the rules; a refusal raises before the commit.
 
     Items change while the order can still take it: after restoring a キャンセル
-    order, before cancelling or completing one.
+    order, before cancelling or completing one. An order that becomes キャンセル here
+    has its money settled like any 取消.
     """
     by = actor()
     order.update_memo(memo or "", by)
-    if order.status == OrderStatus.CANCELLED:
-        order.correct_status(db.session, target, by)
     if target == OrderStatus.CANCELLED:  # the whole order goes: its lines with it
-        order.correct_status(db.session, target, by)
+        if order.status != OrderStatus.CANCELLED:
+            order.correct_status(db.session, target, by)
+            settle_cancellation(order, by)
         return
+    if order.status == OrderStatus.CANCELLED:  # back first; then its lines may change
+        order.correct_status(db.session, target, by)
     for item in order.items:
         if item.id in cancelled and not item.cancelled:
             order.cancel_item(db.session, item, by)

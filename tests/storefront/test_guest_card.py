@@ -9,6 +9,7 @@ from sqlalchemy import select
 from ktaishop.extensions import db
 from ktaishop.payment import gateway
 from models import Order, OrderStatus, now
+from tests.conftest import csrf_token_from
 
 from .flows import COD_OPTIONS, to_confirmation
 from .shop import IPHONE_UA, Shopper, deliver_mail, mail_text, seed_shop, url_in
@@ -55,3 +56,22 @@ def test_an_expired_guest_order_voids_the_card_hold(app, smtp_server, runner):
         assert order.status == OrderStatus.CANCELLED
         assert order.payment_status == "与信取消"
         assert order.payment_reference not in gateway().captured
+        assert gateway().voided == {order.payment_reference: order.total}
+
+
+def test_a_guest_order_the_shop_cancelled_is_never_charged(app, smtp_server, admin_client):
+    phone, link = _guest_card_order(app, smtp_server)
+    with app.app_context():
+        order_id = db.session.scalar(select(Order.id))
+    opened = phone.get(link)  # the guest has the page with 注文を確定する open...
+    page = admin_client.get("/admin/orders").get_data(as_text=True)
+    admin_client.post(f"/admin/orders/{order_id}/cancel",
+                      data={"csrf_token": csrf_token_from(page)})  # ...when the shop cancels
+    refused = phone.submit(opened, {})
+    assert "このURLは使用済みか、正しくありません。" in refused.text
+    assert "このURLは使用済みか、正しくありません。" in phone.get(link).text
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        assert order.status == OrderStatus.CANCELLED and order.payment_status == "与信取消"
+        assert gateway().voided == {order.payment_reference: order.total}
+        assert gateway().captured == {}
