@@ -11,7 +11,7 @@ from sqlalchemy import select
 from carrier_compat.decomail import DECO_LIMITS
 from carrier_compat.mail_codec import decode_mail_text
 from ktaishop.mail import newsletter_mail
-from ktaishop.mail.outbox import deliver_due
+from ktaishop.mail.worker import deliver_due
 from models import Member, MemberStatus, Newsletter, NewsletterImage, OutboxMessage, now
 from models import newsletter as rules
 
