@@ -27,8 +27,10 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
+# ruff, then the house's arrows (import-linter contracts in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 bench: $(STAMP)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done

@@ -1,4 +1,9 @@
-"""The PC admin: one package per chapter of the manual, every URL behind the login."""
+"""The PC admin: one package per chapter of the manual, every URL behind the login.
+
+``bp`` is the blueprint and its login gate; each screen module adds its routes to it.
+The factory registers ``admin.routes.bp``: that module imports every screen, so this
+package imports none of them and a screen may import ``bp`` from here without a cycle.
+"""
 
 from __future__ import annotations
 
@@ -25,9 +30,3 @@ def admin_context() -> dict:
     from .menu import MENU
 
     return {"admin_menu": MENU}
-
-
-# The shell (login, dashboard, handset preview) and one package per chapter of the
-# manual; importing each registers its screens' routes on ``bp``.
-from . import auth, catalog, dashboard, delivery, mail, members, orders, preview, settings  # noqa: E402,F401  # noqa: E402,F401
-from .common import paging  # noqa: E402,F401  (the pager's template global)

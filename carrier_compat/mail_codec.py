@@ -1,4 +1,4 @@
-"""Byte encodings of mail text for each carrier, and their receiving-side decoders.
+"""Byte encodings of mail text for each carrier.
 
 Choices follow jpmobile's mail support (``Jpmobile::Mobile::*::MAIL_CHARSET``):
 
@@ -34,7 +34,7 @@ import jaconv
 
 from carrier_compat import emoji as _emoji
 
-__all__ = ["MAIL_PROFILES", "MailProfile", "decode_mail_text", "encode_mail_text", "profile_for"]
+__all__ = ["MAIL_PROFILES", "MailProfile", "encode_mail_text", "profile_for"]
 
 GETA = "\u3013"
 
@@ -80,11 +80,6 @@ def carrier_emoji(text: str, carrier: str) -> str:
 
 def _emoji_sjis(ch: str, carrier: str) -> bytes | None:
     return _emoji.sjis_bytes(ch, carrier)
-
-
-def _emoji_from_sjis(code: int, carrier: str) -> str:
-    pua = _emoji.pua_from_sjis(code, carrier)
-    return _emoji.from_carrier(pua, carrier) if pua else GETA
 
 
 # -- CP932 repertoire ---------------------------------------------------------
@@ -144,15 +139,6 @@ def _sjis_to_jis(code: bytes) -> int:
     return (row << 8) | (s2 - (0x20 if s2 >= 0x80 else 0x1F))
 
 
-def _jis_to_sjis(j1: int, j2: int) -> bytes:
-    s1 = (j1 + 1) // 2 + (0x70 if j1 <= 0x5E else 0xB0)
-    if j1 % 2:
-        s2 = j2 + (0x1F if j2 <= 0x5F else 0x20)
-    else:
-        s2 = j2 + 0x7E
-    return bytes((s1, s2))
-
-
 def _au_mail_jis(sjis: bytes) -> int:
     """au emoji Shift_JIS (F340-F7FC) -> au's mail JIS code (7521-7B6D).
 
@@ -163,11 +149,6 @@ def _au_mail_jis(sjis: bytes) -> int:
     row = jis >> 8
     row -= 0x16 if sjis[0] >= 0xF6 else 0x0C
     return (row << 8) | (jis & 0xFF)
-
-
-def _au_emoji_from_jis(j1: int, j2: int) -> str:
-    lead_rows = 0x16 if j1 <= 0x78 else 0x0C
-    return _emoji_from_sjis(int.from_bytes(_jis_to_sjis(j1 + lead_rows, j2)), "au")
 
 
 def _substitute(ch: str, encode_one) -> bytes:
@@ -335,68 +316,3 @@ def encode_mail_text(text: str, profile: MailProfile) -> bytes:
     if profile.charset == "Shift_JIS":
         return _encode_sjis(text, profile)
     return _encode_iso2022jp(text, profile)
-
-
-# -- decoders (what the receiving handset does) --------------------------------
-
-def _decode_sjis(data: bytes, carrier: str | None) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(data):
-        b = data[i]
-        if b < 0x80 or 0xA1 <= b <= 0xDF:
-            out.append(bytes((b,)).decode("cp932"))
-            i += 1
-            continue
-        code = data[i : i + 2]
-        i += 2
-        pua = _emoji.pua_from_sjis(int.from_bytes(code, "big"), carrier) if carrier else None
-        out.append(_emoji.from_carrier(pua, carrier) if pua and carrier else
-                   code.decode("cp932", "replace"))
-    return "".join(out)
-
-
-def _decode_iso2022jp(data: bytes, carrier: str | None) -> str:
-    out: list[str] = []
-    mode, i = "ascii", 0
-    escapes = {b"\x1b(B": "ascii", b"\x1b(J": "ascii", b"\x1b$B": "jis", b"\x1b$@": "jis",
-               b"\x1b(I": "kana"}
-    while i < len(data):
-        if data[i] == 0x1B and data[i : i + 3] in escapes:
-            mode = escapes[data[i : i + 3]]
-            i += 3
-        elif mode == "jis" and data[i] > 0x20:
-            if i + 1 >= len(data) or data[i + 1] <= 0x20:
-                out.append("\ufffd")
-                i += 1
-                continue
-            j1, j2 = data[i], data[i + 1]
-            i += 2
-            if carrier == "au" and 0x75 <= j1 <= 0x7B:
-                out.append(_au_emoji_from_jis(j1, j2))
-            else:
-                out.append(_jis_to_sjis(j1, j2).decode("cp932", "replace"))
-        elif mode == "kana" and data[i] > 0x20:
-            out.append(bytes((data[i] + 0x80,)).decode("cp932"))
-            i += 1
-        else:
-            out.append(chr(data[i]))
-            i += 1
-    return "".join(out)
-
-
-def decode_mail_text(data: bytes, charset: str, carrier: str | None = None) -> str:
-    """Decode a received text part as ``carrier``'s handset would, emoji to Unicode.
-
-    ``charset`` is the MIME label (case-insensitive): Shift_JIS, ISO-2022-JP
-    (CP50221 repertoire) or UTF-8. Undecodable bytes become U+FFFD; CRLF
-    becomes ``\n``.
-    """
-    data = data.replace(b"\r\n", b"\n")
-    label = charset.lower().replace("_", "-")
-    if label in ("shift-jis", "sjis", "cp932", "windows-31j"):
-        return _decode_sjis(data, carrier)
-    if label == "iso-2022-jp":
-        return _decode_iso2022jp(data, carrier)
-    text = data.decode(label, "replace")
-    return _emoji.from_carrier(text, carrier) if carrier in ("docomo", "au", "softbank") else text

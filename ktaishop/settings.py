@@ -4,13 +4,45 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 
 def instance_dir() -> Path:
-    """Where the shop keeps its own files: database, secret key, images, mail."""
+    """Where the shop keeps its own files: database, secret key, images, mail, uploads."""
     return Path(os.environ.get("KTAISHOP_INSTANCE_PATH", "instance")).resolve()
+
+
+def make_folders(instance: Path, config: Mapping[str, Any]) -> None:
+    """Create the instance folder, and a SQLite database's folder, when missing.
+
+    Before anything opens a file there: SQLite cannot create a database in a folder
+    that does not exist. Both are made private (0700: the database holds customers'
+    data); an existing folder keeps its mode. Mail, image and upload folders are made
+    by their writers, inside these.
+    """
+    _private_folder(instance)
+    database = _sqlite_file(str(config["DATABASE_URL"]))
+    if database is not None:
+        _private_folder(database.parent)
+
+
+def _private_folder(path: Path) -> None:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database URL; None for other databases and in-memory ones."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):  # a SQLite URI filename: left to SQLite
+        return None
+    return Path(database)
 
 
 def from_env(instance: Path) -> dict[str, Any]:
@@ -37,7 +69,7 @@ def _secret_key(instance: Path) -> str:
     path = instance / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    instance.mkdir(parents=True, exist_ok=True)
+    _private_folder(instance)
     key = secrets.token_hex(32)
     path.write_text(key)
     path.chmod(0o600)

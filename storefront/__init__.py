@@ -3,6 +3,10 @@
 Every page is XHTML-MP from ``templates_mobile/``; the keitai layer picks the charset,
 emoji and session handling per handset. Requests for another Host are refused here
 (DNS-rebinding defence for かんたんログイン); the admin has its own login.
+
+``bp`` is the blueprint; each page module adds its routes to it. The factory registers
+``storefront.routes.bp``: that module imports every page module, so this package
+imports none of them and a page module may import ``bp`` from here without a cycle.
 """
 
 from __future__ import annotations
@@ -15,17 +19,3 @@ bp = Blueprint("storefront", __name__, template_folder="../templates_mobile")
 # Forms are checked in edge.check_form_token instead: the same token, without
 # Flask-WTF's HTTPS Referer rule, because i-mode browsers send no Referer at all.
 csrf.exempt(bp)
-
-from . import (  # noqa: E402,F401
-    cart,
-    catalog,
-    checkout,
-    checkout_place,
-    edge,
-    errors,
-    guest_confirm,
-    members,
-    members_account,
-    pages,
-    unsubscribe,
-)

@@ -16,6 +16,7 @@ from admin import bp
 from carrier_compat.decomail import DecoMailError, deco_size_report
 from ktaishop.extensions import db
 from ktaishop.mail import newsletter_mail
+from ktaishop.mail.outbox import send_now
 from models import DomainError, OutboxMessage, ShopSettings
 from models import newsletter as rules
 from models.newsletter import (
@@ -188,8 +189,10 @@ def newsletter_test(newsletter_id: int):
         for error in form.address.errors:
             flash(error, "error")
         return _to_detail(newsletter)
-    problem = _sendable_problem(newsletter)
-    error = problem or newsletter_mail.send_test(db.session, newsletter, form.address.data.strip())
+    error = _sendable_problem(newsletter)
+    if error is None:
+        test = newsletter_mail.queue_test(db.session, newsletter, form.address.data.strip())
+        error = send_now(db.session, test)
     db.session.commit()
     if error:
         flash(f"テスト送信できませんでした: {error}", "error")

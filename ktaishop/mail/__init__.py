@@ -1,8 +1,11 @@
 """The mail machinery: every mail the shop sends goes through here.
 
-``transport`` talks SMTP (or writes ``.eml`` files), ``wire`` turns a stored message
-into the bytes a handset reads, ``outbox`` queues, claims and sends rows of the
-``outbox`` table, ``marks`` records what left even when the database is slow to
-say so, ``newsletter_mail`` builds メルマガ per recipient, and ``worker`` is
-``ktaishop worker``: the loop that sends what is due.
+From the bottom up, each module importing only those before it: ``transport`` talks
+SMTP (or writes ``.eml`` files), ``wire`` turns a stored message into the bytes a
+handset reads, ``marks`` records what left even when the database is slow to say so,
+``builder`` is what a builder of one kind of mail returns, ``newsletter_mail`` queues
+メルマガ and builds them per recipient, ``outbox`` builds, sends and records rows of the
+``outbox`` table (its ``BUILDERS`` table names the builder of each kind), and
+``worker`` is ``ktaishop worker``: the loop that sends what is due, with its
+housekeeping.
 """

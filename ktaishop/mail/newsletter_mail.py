@@ -1,9 +1,11 @@
 """Newsletters on their way out: recipients queued, each mail built, unsubscribe links.
 
 ``start(session, newsletter)`` queues one outbox row per subscriber with the text
-already personalised; the outbox worker builds each mail through ``build`` (registered
+already personalised; the outbox builds each mail through ``build`` (its table names it
 for ``MailKind.NEWSLETTER``), which re-checks that the member still wants it, honours
 一時停止/中止, and adds the signed one-click unsubscribe link and RFC 8058 headers.
+The worker's housekeeping calls ``start_due`` and ``finish_done``. This module sits
+below the outbox: it queues rows and builds mail, it never sends.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from models import newsletter as rules
 from models.merge import render_merge, shop_merge_values
 from models.newsletter import Newsletter, NewsletterRecipient, NewsletterStatus, Personalised
 
-from .outbox import BUILDERS, PREFETCH, Skip, send_now
+from .builder import Skip
 from .wire import WireMail, WireTemplate
 
 STATUS_TTL = 1.0  # seconds a worker trusts its copy of a newsletter's status
@@ -59,6 +61,7 @@ class _Tokens:
     """
 
     def __init__(self, secret_key: str) -> None:
+        self.secret_key = secret_key
         self.serializer = URLSafeSerializer(secret_key, salt="newsletter-unsubscribe")
         self.signer = self.serializer.make_signer(self.serializer.salt)
         self.key = self.signer.derive_key()
@@ -72,14 +75,12 @@ class _Tokens:
         return (payload + self.signer.sep + signature).decode("ascii")
 
 
-_TOKENS: dict[str, _Tokens] = {}
-
-
 def _tokens() -> _Tokens:
+    """The app's signer, kept on the app (one per secret key) instead of in this module."""
     key = current_app.config["SECRET_KEY"]
-    tokens = _TOKENS.get(key)
-    if tokens is None:
-        tokens = _TOKENS[key] = _Tokens(key)
+    tokens = current_app.extensions.get("ktaishop.unsubscribe_tokens")
+    if tokens is None or tokens.secret_key != key:
+        tokens = current_app.extensions["ktaishop.unsubscribe_tokens"] = _Tokens(key)
     return tokens
 
 
@@ -143,8 +144,9 @@ def start(session: Session, newsletter: Newsletter) -> int:
     return rules.start_sending(session, newsletter, personalise)
 
 
-def send_test(session: Session, newsletter: Newsletter, address: str) -> str | None:
-    """テスト送信 to ``address`` now; None when it went, else the Japanese error text."""
+def queue_test(session: Session, newsletter: Newsletter, address: str) -> OutboxMessage:
+    """The テスト送信 row for ``address`` (flushed, not committed), to send at once with
+    ``outbox.send_now``: personalised for a sample member, with the unsubscribe link."""
     values = merge_values(session, SAMPLE_NAME, unsubscribe_url(0))
     text = personal_text(newsletter, values)
     message = queue_mail(session, to=address, mail_from=newsletter.mail_from,
@@ -153,7 +155,7 @@ def send_test(session: Session, newsletter: Newsletter, address: str) -> str | N
     session.add(NewsletterRecipient(newsletter_id=newsletter.id, member_id=None, email=address,
                                     carrier="pc", outbox_id=message.id, is_test=True))
     session.flush()
-    return send_now(session, message)
+    return message
 
 
 # -- building one mail ------------------------------------------------------------------
@@ -308,24 +310,17 @@ def prefetch(session: Session, messages: list[OutboxMessage], cache: dict[str, A
     cache["recipients"], cache["members"] = recipients, members
 
 
-BUILDERS[MailKind.NEWSLETTER] = build
-PREFETCH[MailKind.NEWSLETTER] = prefetch
+# -- the worker's housekeeping (its timers are the worker's) ------------------------------
 
-
-# -- the worker's housekeeping ----------------------------------------------------------
-
-_last_finish_check = 0.0
-
-
-def tick(session: Session) -> None:
-    """Start scheduled newsletters that are due; close those with nothing left. Commits."""
-    global _last_finish_check
+def start_due(session: Session) -> None:
+    """Start the scheduled newsletters whose time has come. Commits."""
     for newsletter in rules.due_newsletters(session):
         start(session, newsletter)
     session.commit()
-    if time.monotonic() - _last_finish_check < 2.0:
-        return
-    _last_finish_check = time.monotonic()
+
+
+def finish_done(session: Session) -> None:
+    """Close the newsletters being sent that have nothing left to send. Commits."""
     for newsletter in session.scalars(select(Newsletter).where(
             Newsletter.status == NewsletterStatus.SENDING)):
         rules.finish_if_done(session, newsletter)

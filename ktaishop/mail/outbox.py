@@ -7,8 +7,10 @@ its rows ``sending``; once the lease has run out any worker claims them again. E
 row is committed as sent after the server accepted it and before the next message's
 text goes (``marks``: one autocommitted UPDATE, on PostgreSQL read back while the
 next envelope is sent), so a worker killed at any moment loses nothing and sends at
-most the one message in flight twice. Text newsletters are written straight to bytes
-(``wire``); other mail goes through ``carrier_compat``'s email-package builders.
+most the one message in flight twice. A row's ``kind`` picks its builder in
+``BUILDERS`` (newsletters: ``newsletter_mail``); any other kind is plain text mail.
+Text newsletters are written straight to bytes (``wire``); other mail goes through
+``carrier_compat``'s email-package builders. The sending loop is ``worker``.
 
 On PostgreSQL several workers claim with ``FOR UPDATE SKIP LOCKED``; SQLite's
 ``BEGIN IMMEDIATE`` (see ktaishop.db) makes claiming exclusive there.
@@ -24,16 +26,17 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from flask import current_app
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from carrier_compat.errors import CarrierCompatError
 from carrier_compat.mail import build_text_mail, smtp_bytes, smtp_envelope
-from ktaishop.extensions import db
 from models import MailKind, MailLog, Member, OutboxMessage, OutboxStatus, now
 
+from . import newsletter_mail
+from .builder import Builder, Prefetch, Skip
 from .marks import MarkError, SentMarks
 from .transport import MailError, PermanentMailError, Transport, transport_from_url
 from .wire import WireMail
@@ -45,21 +48,10 @@ MAX_ATTEMPTS = 8
 HARD_BOUNCE_CODES = frozenset({550, 551, 553})
 
 
-@dataclass
-class Skip:
-    """A row not to send now: ``status`` and ``next_attempt_at`` to store instead."""
-
-    status: str
-    next_attempt_at: datetime | None = None
-    reason: str = ""
-
-
-# A builder for a kind of mail other than plain text (newsletters register one):
-# (session, row, cache) -> the mail (as a message or already as bytes), or Skip.
-Builder = Callable[[Session, OutboxMessage, dict[str, Any]], "EmailMessage | WireMail | Skip"]
-BUILDERS: dict[str, Builder] = {}
-# Loads what a kind's builder needs for a whole batch at once: (session, rows, cache).
-PREFETCH: dict[str, Callable[[Session, list[OutboxMessage], dict[str, Any]], None]] = {}
+# How each kind of mail other than plain text is built (plain text needs no entry),
+# and what its builder loads for a whole batch at once.
+BUILDERS: dict[str, Builder] = {MailKind.NEWSLETTER: newsletter_mail.build}
+PREFETCH: dict[str, Prefetch] = {MailKind.NEWSLETTER: newsletter_mail.prefetch}
 
 
 @dataclass
@@ -82,8 +74,6 @@ def build_mail(session: Session, message: OutboxMessage,
 
     :raise ValueError: (incl. HeaderInjection, DecoMailError) when it cannot be built.
     """
-    if message.kind == MailKind.NEWSLETTER and message.kind not in BUILDERS:
-        from . import newsletter_mail  # noqa: F401 (registers the newsletter builder)
     builder = BUILDERS.get(message.kind)
     if builder is not None:
         return builder(session, message, cache if cache is not None else {})
@@ -246,8 +236,6 @@ def _load_batch(session: Session, ids: list[int],
     kinds: dict[str, list[OutboxMessage]] = {}
     for message in messages:
         kinds.setdefault(message.kind, []).append(message)
-    if MailKind.NEWSLETTER in kinds and MailKind.NEWSLETTER not in PREFETCH:
-        from . import newsletter_mail  # noqa: F401 (registers the newsletter builder)
     for kind, group in kinds.items():
         if kind in PREFETCH:
             PREFETCH[kind](session, group, options.cache)
@@ -343,45 +331,3 @@ def _relax_durability(connection: Connection, relax: bool) -> None:
         # Not through SQLAlchemy: its BEGIN IMMEDIATE would make SQLite refuse the pragma.
         raw = connection.connection.driver_connection
         raw.execute("PRAGMA synchronous=NORMAL" if relax else "PRAGMA synchronous=FULL")
-
-
-@contextmanager
-def _app_context(app: Flask) -> Iterator[None]:
-    """Reuse the caller's context: popping a pushed one would close its db.session."""
-    if has_app_context() and current_app._get_current_object() is app:  # type: ignore[attr-defined]
-        yield
-        return
-    with app.app_context():
-        yield
-
-
-def deliver_due(app: Flask, limit: int | None = None,
-                options: SendOptions | None = None) -> int:
-    """Send everything due now (at most ``limit`` rows) in this thread; returns sent count.
-
-    For tests and one-off runs; the worker loop is ``ktaishop.mail.worker``. Called inside
-    the app's context, it first commits the caller's ``db.session`` - so mail just
-    queued there goes too, and no open transaction (a write lock on SQLite) stalls it;
-    afterwards the caller's objects are expired so they show the new states.
-    """
-    from .worker import tick
-
-    options = options or SendOptions()
-    with _app_context(app):
-        db.session.commit()
-        transport = transport_from_url(app.config["MAIL_URL"])
-        total = 0
-        try:
-            with sending_session(db.engine) as session:
-                while limit is None or total < limit:
-                    batch = options.batch if limit is None else min(options.batch, limit - total)
-                    tick(session)
-                    ids, lease_until = claim(session, batch=batch,
-                                             lease_seconds=options.lease_seconds)
-                    if not ids:
-                        break
-                    total += send_claimed(session, ids, lease_until, transport, options)
-        finally:
-            transport.close()
-        db.session.expire_all()  # the caller's objects now read what was sent
-        return total

@@ -1,8 +1,10 @@
-"""The sending loop: ``ktaishop worker`` and the in-process thread of ``make run``.
+"""The sending loop: ``ktaishop worker``, the in-process thread of ``make run``, and
+``deliver_due`` for tests and one-off runs.
 
-Each pass: start newsletters whose time has come, claim a batch of due outbox rows,
-send them over one reused connection at no more than ``MAIL_RATE`` messages per
-second (per worker), commit each. Idle workers poll every ``idle_seconds``.
+Each pass: the housekeeping (newsletters whose time has come start, finished ones
+close, expired 仮注文 are cancelled now and then), then claim a batch of due outbox
+rows and send them over one reused connection at no more than ``MAIL_RATE`` messages
+per second (per worker), committing each. Idle workers poll every ``idle_seconds``.
 """
 
 from __future__ import annotations
@@ -11,36 +13,52 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
 from ktaishop.extensions import db
+from ktaishop.jobs import expire_orders
 
+from . import newsletter_mail
 from .outbox import SendOptions, claim, send_claimed, sending_session
-from .transport import transport_from_url
+from .transport import Transport, transport_from_url
 
 log = logging.getLogger("ktaishop.mail.worker")
 
 
 EXPIRY_INTERVAL = 60.0  # seconds between two runs of the 仮注文 expiry job
-_last_expiry = [float("-inf")]
+FINISH_CHECK_INTERVAL = 2.0  # seconds between two looks for newsletters with nothing left
 
 
-def tick(session: Session) -> None:
-    """Housekeeping before each claim: due newsletters start, finished ones close, and
-    once a minute expired 仮注文 are cancelled (their stock and card holds released)."""
-    from ktaishop.jobs import expire_orders
+@dataclass
+class Housekeeping:
+    """The periodic jobs before each claim, and when each last ran; one per sending run.
 
-    from . import newsletter_mail
+    Every pass starts the newsletters whose time has come; every FINISH_CHECK_INTERVAL
+    those with nothing left are closed, and every EXPIRY_INTERVAL expired 仮注文 are
+    cancelled (their stock and card holds released). A new run does both at once.
+    """
 
-    newsletter_mail.tick(session)
-    if time.monotonic() - _last_expiry[0] >= EXPIRY_INTERVAL:
-        _last_expiry[0] = time.monotonic()
-        expire_orders(session)
+    expiry_interval: float = EXPIRY_INTERVAL
+    finish_check_interval: float = FINISH_CHECK_INTERVAL
+    last_expiry: float = float("-inf")
+    last_finish_check: float = float("-inf")
+
+    def run(self, session: Session) -> None:
+        """One round of housekeeping; each job commits its own work."""
+        newsletter_mail.start_due(session)
+        if time.monotonic() - self.last_finish_check >= self.finish_check_interval:
+            self.last_finish_check = time.monotonic()
+            newsletter_mail.finish_done(session)
+        if time.monotonic() - self.last_expiry >= self.expiry_interval:
+            self.last_expiry = time.monotonic()
+            expire_orders(session)
 
 
 class RateLimiter:
@@ -86,6 +104,7 @@ class WorkerConfig:
 def run(app: Flask, config: WorkerConfig, stop: threading.Event) -> int:
     """Send until ``stop`` is set; returns how many messages were sent."""
     limiter = RateLimiter(config.rate)
+    housekeeping = Housekeeping()
     options = SendOptions(lease_seconds=config.lease_seconds,
                           retry_base_seconds=config.retry_base_seconds,
                           batch=config.batch_size())
@@ -97,7 +116,7 @@ def run(app: Flask, config: WorkerConfig, stop: threading.Event) -> int:
                 try:
                     with sending_session(db.engine) as session:
                         sent += _send_until_error(session, transport, config, options,
-                                                  limiter, stop)
+                                                  limiter, housekeeping, stop)
                 except Exception:  # the database is unreachable: wait, then reconnect
                     log.exception("no database connection; retrying shortly")
                     stop.wait(2.0)
@@ -106,14 +125,14 @@ def run(app: Flask, config: WorkerConfig, stop: threading.Event) -> int:
     return sent
 
 
-def _send_until_error(session: Session, transport, config: WorkerConfig,
+def _send_until_error(session: Session, transport: Transport, config: WorkerConfig,
                       options: SendOptions, limiter: RateLimiter,
-                      stop: threading.Event) -> int:
+                      housekeeping: Housekeeping, stop: threading.Event) -> int:
     """Passes over one database connection; returns (for a fresh one) after an error."""
     sent = 0
     while not stop.is_set():
         try:
-            sent_now = _one_pass(session, transport, options, limiter, stop)
+            sent_now = _one_pass(session, transport, options, limiter, housekeeping, stop)
         except Exception:
             # A lost database connection must not end the worker; rows stay leased.
             log.exception("sending pass failed; retrying shortly")
@@ -127,9 +146,9 @@ def _send_until_error(session: Session, transport, config: WorkerConfig,
     return sent
 
 
-def _one_pass(session: Session, transport, options: SendOptions, limiter: RateLimiter,
-              stop: threading.Event) -> int:
-    tick(session)
+def _one_pass(session: Session, transport: Transport, options: SendOptions,
+              limiter: RateLimiter, housekeeping: Housekeeping, stop: threading.Event) -> int:
+    housekeeping.run(session)
     ids, lease_until = claim(session, batch=options.batch, lease_seconds=options.lease_seconds)
     options.cache["_claimed"] = len(ids)
     if not ids:
@@ -138,6 +157,49 @@ def _one_pass(session: Session, transport, options: SendOptions, limiter: RateLi
                         pace=lambda: limiter.wait(stop))
 
 
+@contextmanager
+def _app_context(app: Flask) -> Iterator[None]:
+    """Reuse the caller's context: popping a pushed one would close its db.session."""
+    if has_app_context() and current_app._get_current_object() is app:  # type: ignore[attr-defined]
+        yield
+        return
+    with app.app_context():
+        yield
+
+
+def deliver_due(app: Flask, limit: int | None = None,
+                options: SendOptions | None = None) -> int:
+    """Send everything due now (at most ``limit`` rows) in this thread; returns sent count.
+
+    For tests and one-off runs: one sending run with its own housekeeping, no rate
+    limit, ending when nothing is due. Called inside the app's context, it first commits
+    the caller's ``db.session`` - so mail just queued there goes too, and no open
+    transaction (a write lock on SQLite) stalls it; afterwards the caller's objects are
+    expired so they show the new states.
+    """
+    options = options or SendOptions()
+    housekeeping = Housekeeping()
+    with _app_context(app):
+        db.session.commit()
+        transport = transport_from_url(app.config["MAIL_URL"])
+        total = 0
+        try:
+            with sending_session(db.engine) as session:
+                while limit is None or total < limit:
+                    batch = options.batch if limit is None else min(options.batch, limit - total)
+                    housekeeping.run(session)
+                    ids, lease_until = claim(session, batch=batch,
+                                             lease_seconds=options.lease_seconds)
+                    if not ids:
+                        break
+                    total += send_claimed(session, ids, lease_until, transport, options)
+        finally:
+            transport.close()
+        db.session.expire_all()  # the caller's objects now read what was sent
+        return total
+
+
+# Guards the check-and-set of the app's sender below: two requests may start at once.
 _thread_lock = threading.Lock()
 
 

@@ -19,8 +19,8 @@ from email.policy import default as default_policy
 import pytest
 
 from carrier_compat.mail import smtp_bytes, smtp_envelope
-from carrier_compat.mail_codec import decode_mail_text
 from tests.conftest import IN_CI
+from tests.mail_decoding import decode_mail_text
 
 # Characters outside JIS X 0208 that Japanese users type every day (NEC row 13, an
 # IBM-extension kanji) and the three whose Unicode mapping differs between JIS and CP932.

@@ -8,7 +8,6 @@ import pickle
 import pytest
 
 from carrier_compat.mail import build_text_mail, smtp_envelope
-from carrier_compat.mail_codec import decode_mail_text
 from tests.carrier_compat.mail_support import (
     EXTENDED,
     SHOP,
@@ -19,6 +18,7 @@ from tests.carrier_compat.mail_support import (
     whatwg_decode,
     wire,
 )
+from tests.mail_decoding import decode_mail_text
 
 SUSHI = "\U0001f363"
 

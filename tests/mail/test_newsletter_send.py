@@ -9,11 +9,11 @@ from PIL import Image
 from sqlalchemy import select
 
 from carrier_compat.decomail import DECO_LIMITS
-from carrier_compat.mail_codec import decode_mail_text
 from ktaishop.mail import newsletter_mail
-from ktaishop.mail.outbox import deliver_due
+from ktaishop.mail.worker import deliver_due
 from models import Member, MemberStatus, Newsletter, NewsletterImage, OutboxMessage, now
 from models import newsletter as rules
+from tests.mail_decoding import decode_mail_text
 
 CARRIER_ADDRESSES = {
     "docomo": "d.o..co.@docomo.ne.jp", "au": "auuser@ezweb.ne.jp",

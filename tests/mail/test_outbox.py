@@ -6,7 +6,8 @@ from email import message_from_bytes, policy
 
 from sqlalchemy import select
 
-from ktaishop.mail.outbox import deliver_due, send_now
+from ktaishop.mail.outbox import send_now
+from ktaishop.mail.worker import deliver_due
 from models import MailKind, MailLog, OutboxMessage, OutboxStatus, queue_mail
 
 from .helpers import make_order

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from ktaishop import create_app
-from ktaishop.mail.outbox import deliver_due, send_now
+from ktaishop.mail.outbox import send_now
 from ktaishop.mail.transport import FileTransport, SmtpTransport, transport_from_url
+from ktaishop.mail.worker import deliver_due
 from models import Member, OutboxMessage, OutboxStatus, queue_mail
 
 

@@ -6,7 +6,7 @@ import re
 
 import storefront.unsubscribe  # noqa: F401 (routes on storefront.bp before apps are made)
 from ktaishop.mail import newsletter_mail
-from ktaishop.mail.outbox import deliver_due
+from ktaishop.mail.worker import deliver_due
 from models import Member, Newsletter
 from tests.keitai import KeitaiClient
 from tests.xhtml_mp import validate_xhtml_mp

@@ -141,7 +141,7 @@ def url_in(text: str, path: str) -> str:
 
 def deliver_mail(app, smtp_server, count: int) -> list:
     """Send what the outbox holds through the real SMTP server; wait for ``count``."""
-    from ktaishop.mail.outbox import deliver_due
+    from ktaishop.mail.worker import deliver_due
 
     deliver_due(app)
     received = smtp_server.wait_for(count)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ktaishop.mail.outbox import deliver_due
+from ktaishop.mail.worker import deliver_due
 from models import Order, OrderStatus
 
 

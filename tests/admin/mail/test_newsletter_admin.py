@@ -6,7 +6,7 @@ import io
 import re
 from datetime import timedelta
 
-from ktaishop.mail.outbox import deliver_due
+from ktaishop.mail.worker import deliver_due
 from models import Member, Newsletter, NewsletterStatus, now
 from tests.conftest import csrf_token_from
 from tests.mail.test_newsletter_send import CARRIER_ADDRESSES, gif

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ktaishop.mail.outbox import deliver_due
+from ktaishop.mail.worker import deliver_due
 from models import MailKind, MailTemplate
 from models.mail import queue_order_mail
 from tests.conftest import csrf_token_from

@@ -1,0 +1,14 @@
+"""The admin blueprint with every screen's routes on it: what the app factory registers.
+
+The shell (login, dashboard, handset preview) and one package per chapter of the
+manual; importing each adds its screens' routes to ``admin.bp``.
+"""
+
+from __future__ import annotations
+
+from admin import bp
+
+from . import auth, catalog, dashboard, delivery, mail, members, orders, preview, settings  # noqa: F401
+from .common import paging  # noqa: F401  (the pager's template global)
+
+__all__ = ["bp"]
