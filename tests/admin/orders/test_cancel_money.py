@@ -169,12 +169,11 @@ def test_the_expiry_command_voids_the_card_hold(admin_client, db, runner):
     assert moved in history(admin_client, order)
 
 
-def test_the_workers_periodic_run_voids_the_card_hold(admin_client, db, monkeypatch):
+def test_the_workers_periodic_run_voids_the_card_hold(admin_client, db):
     order = held_card_order(db)
     fresh = held_card_order(db)  # its link is still valid
     _expire(db, order)
-    monkeypatch.setattr(worker, "_last_expiry", [float("-inf")])
-    worker.tick(db)
+    worker.Housekeeping().run(db)  # a sending run's first round
     assert_voided_on_detail(admin_client, db, order)
     assert fresh.status == OrderStatus.PROVISIONAL
     assert payment_box(admin_client, fresh)["決済状態"] == "与信済"
