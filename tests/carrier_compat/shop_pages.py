@@ -19,6 +19,7 @@ from typing import Any
 
 import carrier_compat.flask as keitai_flask
 from carrier_compat.base import Carrier
+from carrier_compat.detection import detect
 from ktaishop.extensions import db
 from models import Member
 from tests.keitai import KeitaiPage
@@ -65,9 +66,10 @@ def walk_the_shop(app: Any, user_agent: str) -> list[ServedPage]:
     (an error page included), the order done page, the member pages and the shop pages."""
     catalog = seed_shop(app)
     _make_member(app)
+    cookies = detect({"HTTP_USER_AGENT": user_agent}).supports_cookie
     with served_pages() as pages:
-        _guest_walk(Shopper(app, user_agent), catalog)
-        _member_walk(Shopper(app, user_agent), catalog)
+        _guest_walk(Shopper(app, user_agent, cookies=cookies), catalog)
+        _member_walk(Shopper(app, user_agent, cookies=cookies), catalog)
     return pages
 
 
@@ -105,10 +107,9 @@ def _member_walk(member: Shopper, catalog: Any) -> None:
 
 
 def _with_key(page: KeitaiPage, path: str) -> str:
-    """*path* with the session key *page* carries (a cookie-less handset's session)."""
+    """*path* with the session key *page* carries, if any (a cookie-less handset)."""
     key = re.search(r"ksid=([A-Za-z0-9_-]+)", page.text)
-    assert key is not None, page.text
-    return f"{path}?ksid={key.group(1)}"
+    return path if key is None else f"{path}?ksid={key.group(1)}"
 
 
 def _prefilled(page: str) -> dict[str, str]:
