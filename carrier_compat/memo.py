@@ -56,6 +56,10 @@ S = TypeVar("S")
 Out = TypeVar("Out")
 
 
+class _ScanGaveUp(Exception):
+    """*scan* returned None: :meth:`PieceMemo.run` gives up and its caller starts again."""
+
+
 class PieceMemo(Generic[S, Out]):
     """Results of a left-to-right scan, remembered per piece of page and entry state.
 
@@ -66,6 +70,7 @@ class PieceMemo(Generic[S, Out]):
     is admitted on its second sighting: pieces seen for the first time are scanned
     together with their neighbours, so a page never seen before costs one scan.
     At most *limit* pieces are kept (oldest first out), none longer than *max_piece*.
+    carrier_compat/README.md ("The piece memo") explains why this is safe.
     """
 
     def __init__(self, limit: int = 4096, max_piece: int = 4000, separator: str = "\n\n"):
@@ -95,48 +100,100 @@ class PieceMemo(Generic[S, Out]):
         leaves the state as it was. Text from a piece that is not self-contained to the
         end is scanned in one go.
         """
-        sep = self.separator
-        pieces = text.split(sep)
-        out: list[Out] = []
-        start: int | None = None  # first piece of a run not scanned yet
-        for index, piece in enumerate(pieces):
-            if "<" not in piece:
-                if start is None:
-                    out.append(plain(piece))  # no tag starts here
+        fold: _Fold[S, Out] = _Fold(text.split(self.separator), self.separator, state, scan)
+        try:
+            rest = self._answer_pieces(fold, self_contained, plain)
+            if rest is not None:
+                fold.scan_from(rest)
+        except _ScanGaveUp:
+            return None
+        return fold.out
+
+    def _answer_pieces(
+        self, fold: _Fold[S, Out], self_contained: Callable[[str], object],
+        plain: Callable[[str], Out],
+    ) -> int | None:
+        """Answer the pieces in order; the index of the first piece of the rest of the page,
+        to be scanned in one go, or None when every piece was answered.
+
+        A piece is plain text (no ``<``), new (held back, to be scanned with the pieces
+        after it) or seen before (answered alone, after the held pieces before it).
+        """
+        done_get, known_pieces, output = self._done.get, self._known, fold.out.append
+        for index, piece in enumerate(fold.pieces):
+            if "<" not in piece:  # plain text: no tag starts here
+                if fold.held is None:
+                    output(plain(piece))
+                continue  # else it is scanned with the held pieces around it
+            known = piece in known_pieces
+            if not known and self._first_sighting(piece):
+                if fold.held is None:
+                    fold.held = index
                 continue
-            known = piece in self._known
-            if not known and hash(piece) not in self._seen:
-                _bounded_insert(self._seen, hash(piece), None, self.limit * 4)
-                start = index if start is None else start
-                continue
-            if start is not None:
-                run = sep.join(pieces[start:index])
-                if not self_contained(run):
-                    break
-                done = scan(run, state)
-                if done is None:
-                    return None
-                out.append(done[0])
-                state, start = done[1], None
-            done = self._done.get((piece, state))
+            if fold.held is not None and not fold.scan_held(index, self_contained):
+                return fold.held  # the held pieces cannot be cut off here
+            done = done_get((piece, fold.state))
             if done is None:
                 if not known and not self_contained(piece):
-                    start = index
-                    break
-                done = scan(piece, state)
-                if done is None:
-                    return None
-                self._store(piece, state, done)
-            out.append(done[0])
-            state = done[1]
-        if start is not None:
-            done = scan(sep.join(pieces[start:]), state)
-            if done is None:
-                return None
-            out.append(done[0])
-        return out
+                    return index  # a cut after this piece would not be safe
+                done = fold.scan(piece)
+                self._store(piece, fold.state, done)
+            output(done[0])
+            fold.state = done[1]
+        return fold.held
+
+    def _first_sighting(self, piece: str) -> bool:
+        """True, and the piece noted as seen, if it was not seen before."""
+        if hash(piece) in self._seen:
+            return False
+        _bounded_insert(self._seen, hash(piece), None, self.limit * 4)
+        return True
 
     def _store(self, piece: str, state: S, done: tuple[Out, S]) -> None:
         if len(piece) <= self.max_piece:
             _bounded_insert(self._done, (piece, state), done, self.limit)
             _bounded_insert(self._known, piece, None, self.limit)
+
+
+class _Fold(Generic[S, Out]):
+    """One :meth:`PieceMemo.run` under way: the pieces, the outputs so far, the state
+    after them, and the first of the pieces held back to be scanned together."""
+
+    __slots__ = ("pieces", "separator", "state", "out", "held", "_scan")
+
+    def __init__(
+        self, pieces: list[str], separator: str, state: S,
+        scan: Callable[[str, S], tuple[Out, S] | None],
+    ) -> None:
+        self.pieces = pieces
+        self.separator = separator
+        self.state = state
+        self.out: list[Out] = []
+        self.held: int | None = None
+        self._scan = scan
+
+    def scan(self, text: str) -> tuple[Out, S]:
+        """*text* scanned from the current state (which this does not advance)."""
+        done = self._scan(text, self.state)
+        if done is None:
+            raise _ScanGaveUp
+        return done
+
+    def scan_held(self, end: int, self_contained: Callable[[str], object]) -> bool:
+        """The held pieces up to *end* scanned in one go; False, and nothing done, if
+        they do not form a self-contained run."""
+        assert self.held is not None
+        run = self.separator.join(self.pieces[self.held : end])
+        if not self_contained(run):
+            return False
+        self._take(self.scan(run))
+        self.held = None
+        return True
+
+    def scan_from(self, start: int) -> None:
+        """The pieces from *start* to the end of the page scanned in one go."""
+        self._take(self.scan(self.separator.join(self.pieces[start:])))
+
+    def _take(self, done: tuple[Out, S]) -> None:
+        self.out.append(done[0])
+        self.state = done[1]
