@@ -14,6 +14,10 @@ then keeps a stack of the open ancestor candidates for descendant rules. Each di
 tag's analysis and rewrite is remembered per stylesheet, so repeated product rows cost
 a dict lookup each. A caller may have other start tags (links) rewritten in the same
 scan (see :class:`TagMarker`).
+
+carrier_compat/README.md is the design note: the memo tables and their keys, what a
+self-contained piece is, and what each regex here matches, why the scanning ones are
+possessive, and how to change one safely.
 """
 
 from __future__ import annotations
@@ -131,16 +135,14 @@ def _until_learnt(one_pass: Callable[[], T | None]) -> T:
 
 
 def _styled_pass(html: str, scanner: _Scanner, by_lines: bool) -> str | None:
-    """One pass over the page, whole or piece by piece (see :class:`PieceMemo`); None
-    if it met an ancestor whose name was not tracked yet.
+    """One pass over the page, whole or piece by piece; None if it met an ancestor
+    whose name was not tracked yet.
 
     With *by_lines*, the page is cut at blank lines and each piece seen before in the
     same context (the open-ancestor stack, part of the memo key) is answered from the
-    sheet's PieceMemo. A piece counts as self-contained (:data:`_SELF_CONTAINED`,
-    written in the split patterns' own attribute grammar) when every ``<`` in it
-    opens either nothing a split pattern can match or a whole tag inside the piece;
-    no match of the whole-page split can then cross its ends, so the tags found, and
-    their order, are the same as in one scan of the page.
+    sheet's PieceMemo. Only self-contained pieces (:data:`_SELF_CONTAINED`: every
+    ``<`` opens nothing the split pattern can match or a whole tag inside the piece)
+    are cut off, so the tags found, and their order, are those of one scan of the page.
     """
     if not by_lines or "\n\n" not in html:
         return scanner.styled(html, [])

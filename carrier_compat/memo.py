@@ -6,6 +6,8 @@ for nothing, so a page is admitted on its second sighting: the first time only i
 hash is noted. A popular page (a shelf many shoppers open) is then answered from the
 memo from its third request on. Thread-safe enough for its purpose: dict operations are
 atomic under the GIL, and a lost insertion only costs a recomputation.
+
+carrier_compat/README.md lists every memo of the keitai pipeline with its key and bound.
 """
 
 from __future__ import annotations
