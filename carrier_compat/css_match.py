@@ -25,7 +25,7 @@ from __future__ import annotations
 import html as html_lib
 import re
 from collections.abc import Callable, Collection
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from carrier_compat.css_rules import CompiledStylesheet, Compound, Rule, TagInfo
 from carrier_compat.memo import PieceMemo
@@ -88,7 +88,10 @@ def apply_rules(
         styled = apply_rules(_COMMENT.sub(hide, html), sheet, marker, marked, by_lines=by_lines)
         return _PLACEHOLDER.sub(lambda m: comments[int(m.group(1))], styled)
     wanted = _wanted(marker, marked)
-    return _until_learnt(lambda: _styled_pass(html, _Scanner(sheet, marker, wanted), by_lines))
+    while True:  # a pass gives up only after learning an ancestor name: finitely many
+        styled = _styled_pass(html, _Scanner(sheet, marker, wanted), by_lines)
+        if styled is not None:
+            return styled
 
 
 def apply_rules_encoded(
@@ -111,27 +114,18 @@ def apply_rules_encoded(
     if "<!--" in html or "\n\n" not in html:
         return None
     wanted = _wanted(marker, marked)
-    pieces = _until_learnt(lambda: _encoded_pass(html, _Scanner(sheet, marker, wanted), encode))
-    return encode("\n\n").join(pieces)
+    while True:  # a pass gives up only after learning an ancestor name: finitely many
+        pieces = _encoded_pass(html, _Scanner(sheet, marker, wanted), encode)
+        if pieces is not None:
+            return encode("\n\n").join(pieces)
 
 
 Stack = tuple["TagInfo", ...]
-T = TypeVar("T")
 
 
 def _wanted(marker: TagMarker | None, marked: Collection[str]) -> frozenset[str]:
     """The element names whose start tags go through the marker (none without one)."""
     return frozenset(marked) if marker else frozenset()
-
-
-def _until_learnt(one_pass: Callable[[], T | None]) -> T:
-    """The result of the first pass that completes. A pass gives up (None) only after
-    teaching the sheet an ancestor element name it did not track; a page has finitely
-    many names, so passes end."""
-    result = one_pass()
-    while result is None:
-        result = one_pass()
-    return result
 
 
 def _styled_pass(html: str, scanner: _Scanner, by_lines: bool) -> str | None:
@@ -157,8 +151,9 @@ def _encoded_pass(
     """One pass piece by piece, each piece's styled form encoded (and remembered so)."""
 
     def scan(text: str, state: Stack) -> tuple[bytes, Stack] | None:
-        done = scanner.fold(text, state)
-        return None if done is None else (encode(done[0]), done[1])
+        stack = list(state)
+        styled = scanner.styled(text, stack)
+        return None if styled is None else (encode(styled), tuple(stack))
 
     memo = scanner.piece_memo(encode)
     return memo.run(html, (), scan, _SELF_CONTAINED.fullmatch, encode)
@@ -183,9 +178,10 @@ class _Scanner:
         self.marker = marker
         self.marked = marked
 
-    def piece_memo(self, *encoding: object) -> PieceMemo[Any, Any]:
+    def piece_memo(self, encode: object = None) -> PieceMemo[Any, Any]:
         """The sheet's memo of pieces styled by scans like this one (and so encoded)."""
-        return _piece_memo(self.sheet, (self.stack_names, self.marked, self.marker, *encoding))
+        key = (self.stack_names, self.marked, self.marker)
+        return _piece_memo(self.sheet, key if encode is None else (*key, encode))
 
     def fold(self, text: str, state: Stack) -> tuple[str, Stack] | None:
         """:meth:`styled` as PieceMemo folds it: from the open elements *state*, the

@@ -72,7 +72,7 @@ class PieceMemo(Generic[S, Out]):
     is admitted on its second sighting: pieces seen for the first time are scanned
     together with their neighbours, so a page never seen before costs one scan.
     At most *limit* pieces are kept (oldest first out), none longer than *max_piece*.
-    carrier_compat/README.md ("The piece memo") explains why this is safe.
+    carrier_compat/README.md (section 4, pieces) explains why this is safe.
     """
 
     def __init__(self, limit: int = 4096, max_piece: int = 4000, separator: str = "\n\n"):
@@ -102,47 +102,57 @@ class PieceMemo(Generic[S, Out]):
         leaves the state as it was. Text from a piece that is not self-contained to the
         end is scanned in one go.
         """
-        fold: _Fold[S, Out] = _Fold(text.split(self.separator), self.separator, state, scan)
+        pieces = text.split(self.separator)
+        out: list[Out] = []
         try:
-            rest = self._answer_pieces(fold, self_contained, plain)
-            if rest is not None:
-                fold.scan_from(rest)
+            state, rest = self._answer_pieces(pieces, state, out, scan, self_contained, plain)
+            if rest is not None:  # from here to the end in one go
+                _scan_into(out, scan, self.separator.join(pieces[rest:]), state)
         except _ScanGaveUp:
             return None
-        return fold.out
+        return out
 
     def _answer_pieces(
-        self, fold: _Fold[S, Out], self_contained: Callable[[str], object],
+        self,
+        pieces: list[str],
+        state: S,
+        out: list[Out],
+        scan: Callable[[str, S], tuple[Out, S] | None],
+        self_contained: Callable[[str], object],
         plain: Callable[[str], Out],
-    ) -> int | None:
-        """Answer the pieces in order; the index of the first piece of the rest of the page,
-        to be scanned in one go, or None when every piece was answered.
+    ) -> tuple[S, int | None]:
+        """Append the outputs of the pieces to *out*, in order; the state after them, and
+        the index of the first piece of the rest of the page if that must be scanned in
+        one go (None when every piece was answered).
 
-        A piece is plain text (no ``<``), new (held back, to be scanned with the pieces
-        after it) or seen before (answered alone, after the held pieces before it).
+        A piece is plain text (no ``<``), new (held back, to be scanned together with
+        the pieces after it) or seen before (answered alone, after the held pieces).
         """
-        done_get, known_pieces, output = self._done.get, self._known, fold.out.append
-        for index, piece in enumerate(fold.pieces):
+        separator, done_get, known_pieces = self.separator, self._done.get, self._known
+        held: int | None = None  # the first held-back piece
+        for index, piece in enumerate(pieces):
             if "<" not in piece:  # plain text: no tag starts here
-                if fold.held is None:
-                    output(plain(piece))
+                if held is None:
+                    out.append(plain(piece))
                 continue  # else it is scanned with the held pieces around it
             known = piece in known_pieces
             if not known and self._first_sighting(piece):
-                if fold.held is None:
-                    fold.held = index
+                held = index if held is None else held
                 continue
-            if fold.held is not None and not fold.scan_held(index, self_contained):
-                return fold.held  # the held pieces cannot be cut off here
-            done = done_get((piece, fold.state))
+            if held is not None:  # the held pieces first, if they can be cut off here
+                run = separator.join(pieces[held:index])
+                if not self_contained(run):
+                    return state, held
+                state, held = _scan_into(out, scan, run, state), None
+            done = done_get((piece, state))
             if done is None:
                 if not known and not self_contained(piece):
-                    return index  # a cut after this piece would not be safe
-                done = fold.scan(piece)
-                self._store(piece, fold.state, done)
-            output(done[0])
-            fold.state = done[1]
-        return fold.held
+                    return state, index  # a cut after this piece would not be safe
+                done = _scanned(scan, piece, state)
+                self._store(piece, state, done)
+            out.append(done[0])
+            state = done[1]
+        return state, held
 
     def _first_sighting(self, piece: str) -> bool:
         """True, and the piece noted as seen, if it was not seen before."""
@@ -157,45 +167,19 @@ class PieceMemo(Generic[S, Out]):
             _bounded_insert(self._known, piece, None, self.limit)
 
 
-class _Fold(Generic[S, Out]):
-    """One :meth:`PieceMemo.run` under way: the pieces, the outputs so far, the state
-    after them, and the first of the pieces held back to be scanned together."""
+def _scanned(scan: Callable[[str, S], tuple[Out, S] | None], text: str, state: S) -> tuple[Out, S]:
+    """``scan(text, state)``; :class:`_ScanGaveUp` if it gave up."""
+    done = scan(text, state)
+    if done is None:
+        raise _ScanGaveUp
+    return done
 
-    __slots__ = ("pieces", "separator", "state", "out", "held", "_scan")
 
-    def __init__(
-        self, pieces: list[str], separator: str, state: S,
-        scan: Callable[[str, S], tuple[Out, S] | None],
-    ) -> None:
-        self.pieces = pieces
-        self.separator = separator
-        self.state = state
-        self.out: list[Out] = []
-        self.held: int | None = None
-        self._scan = scan
-
-    def scan(self, text: str) -> tuple[Out, S]:
-        """*text* scanned from the current state (which this does not advance)."""
-        done = self._scan(text, self.state)
-        if done is None:
-            raise _ScanGaveUp
-        return done
-
-    def scan_held(self, end: int, self_contained: Callable[[str], object]) -> bool:
-        """The held pieces up to *end* scanned in one go; False, and nothing done, if
-        they do not form a self-contained run."""
-        assert self.held is not None
-        run = self.separator.join(self.pieces[self.held : end])
-        if not self_contained(run):
-            return False
-        self._take(self.scan(run))
-        self.held = None
-        return True
-
-    def scan_from(self, start: int) -> None:
-        """The pieces from *start* to the end of the page scanned in one go."""
-        self._take(self.scan(self.separator.join(self.pieces[start:])))
-
-    def _take(self, done: tuple[Out, S]) -> None:
-        self.out.append(done[0])
-        self.state = done[1]
+def _scan_into(
+    out: list[Out], scan: Callable[[str, S], tuple[Out, S] | None], text: str, state: S
+) -> S:
+    """*text* scanned from *state*: its output appended to *out*, the state after it
+    returned."""
+    output, after = _scanned(scan, text, state)
+    out.append(output)
+    return after

@@ -1,7 +1,7 @@
 """Record every output of the keitai pipeline over the shop's real pages; compare two records.
 
 For a change to carrier_compat's output pipeline that must not change a byte (see
-carrier_compat/README.md, "Changing it safely")::
+carrier_compat/README.md, "Changing a regex (or the scan, or a memo key) safely")::
 
     .venv/bin/python -m tests.carrier_compat.pipeline_outputs /tmp/keitai before
     # ... change the code ...

@@ -1,4 +1,4 @@
-"""The scanning regexes reject hostile text in one pass (carrier_compat/README.md, 5).
+"""The scanning regexes reject hostile text in one pass (carrier_compat/README.md, section 6).
 
 Written without possessive quantifiers, the split pattern and the self-contained test
 would take exponential time on text like a long run of characters before an unclosed
