@@ -14,6 +14,10 @@ then keeps a stack of the open ancestor candidates for descendant rules. Each di
 tag's analysis and rewrite is remembered per stylesheet, so repeated product rows cost
 a dict lookup each. A caller may have other start tags (links) rewritten in the same
 scan (see :class:`TagMarker`).
+
+carrier_compat/README.md is the design note: the memo tables and their keys, what a
+self-contained piece is, and what each regex here matches, why the scanning ones are
+possessive, and how to change one safely.
 """
 
 from __future__ import annotations
@@ -83,11 +87,11 @@ def apply_rules(
 
         styled = apply_rules(_COMMENT.sub(hide, html), sheet, marker, marked, by_lines=by_lines)
         return _PLACEHOLDER.sub(lambda m: comments[int(m.group(1))], styled)
-    wanted = frozenset(marked) if marker else frozenset()
-    styled = _apply_once(html, sheet, marker, wanted, by_lines)
-    while styled is None:  # a new ancestor element name was learnt: scan again
-        styled = _apply_once(html, sheet, marker, wanted, by_lines)
-    return styled
+    wanted = _wanted(marker, marked)
+    while True:  # a pass gives up only after learning an ancestor name: finitely many
+        styled = _styled_pass(html, _Scanner(sheet, marker, wanted), by_lines)
+        if styled is not None:
+            return styled
 
 
 def apply_rules_encoded(
@@ -109,23 +113,120 @@ def apply_rules_encoded(
     """
     if "<!--" in html or "\n\n" not in html:
         return None
-    wanted = frozenset(marked) if marker else frozenset()
-    while True:
-        stack_names = _stack_names(sheet)
-        pattern = _split_pattern(sheet, stack_names, wanted)
-        memo = _piece_memo(sheet, (stack_names, wanted, marker, encode))
-
-        def scan(text: str, state: Stack) -> tuple[bytes, Stack] | None:
-            stack = list(state)
-            styled = _scan(text, sheet, pattern, stack_names, marker, wanted, stack)  # noqa: B023
-            return None if styled is None else (encode(styled), tuple(stack))
-
-        groups = memo.run(html, (), scan, _SELF_CONTAINED.fullmatch, encode)
-        if groups is not None:  # else a new ancestor element name was learnt: again
-            return encode("\n\n").join(groups)
+    wanted = _wanted(marker, marked)
+    while True:  # a pass gives up only after learning an ancestor name: finitely many
+        pieces = _encoded_pass(html, _Scanner(sheet, marker, wanted), encode)
+        if pieces is not None:
+            return encode("\n\n").join(pieces)
 
 
 Stack = tuple["TagInfo", ...]
+
+
+def _wanted(marker: TagMarker | None, marked: Collection[str]) -> frozenset[str]:
+    """The element names whose start tags go through the marker (none without one)."""
+    return frozenset(marked) if marker else frozenset()
+
+
+def _styled_pass(html: str, scanner: _Scanner, by_lines: bool) -> str | None:
+    """One pass over the page, whole or piece by piece; None if it met an ancestor
+    whose name was not tracked yet.
+
+    With *by_lines*, the page is cut at blank lines and each piece seen before in the
+    same context (the open-ancestor stack, part of the memo key) is answered from the
+    sheet's PieceMemo. Only self-contained pieces (:data:`_SELF_CONTAINED`: every
+    ``<`` opens nothing the split pattern can match or a whole tag inside the piece)
+    are cut off, so the tags found, and their order, are those of one scan of the page.
+    """
+    if not by_lines or "\n\n" not in html:
+        return scanner.styled(html, [])
+    memo = scanner.piece_memo()
+    pieces = memo.run(html, (), scanner.fold, _SELF_CONTAINED.fullmatch, str)
+    return None if pieces is None else "\n\n".join(pieces)
+
+
+def _encoded_pass(
+    html: str, scanner: _Scanner, encode: Callable[[str], bytes]
+) -> list[bytes] | None:
+    """One pass piece by piece, each piece's styled form encoded (and remembered so)."""
+
+    def scan(text: str, state: Stack) -> tuple[bytes, Stack] | None:
+        stack = list(state)
+        styled = scanner.styled(text, stack)
+        return None if styled is None else (encode(styled), tuple(stack))
+
+    memo = scanner.piece_memo(encode)
+    return memo.run(html, (), scan, _SELF_CONTAINED.fullmatch, encode)
+
+
+class _Scanner:
+    """One pass's scan loop: the sheet, the ancestor names tracked when the pass began,
+    the split pattern for them, and the links to mark.
+
+    A pass that meets an ancestor under a name not tracked adds the name to the sheet
+    and gives up; the next pass (a new scanner) tracks it.
+    """
+
+    __slots__ = ("sheet", "stack_names", "pattern", "marker", "marked")
+
+    def __init__(
+        self, sheet: CompiledStylesheet, marker: TagMarker | None, marked: frozenset[str]
+    ) -> None:
+        self.sheet = sheet
+        self.stack_names = _stack_names(sheet)
+        self.pattern = _split_pattern(sheet, self.stack_names, marked)
+        self.marker = marker
+        self.marked = marked
+
+    def piece_memo(self, encode: object = None) -> PieceMemo[Any, Any]:
+        """The sheet's memo of pieces styled by scans like this one (and so encoded)."""
+        key = (self.stack_names, self.marked, self.marker)
+        return _piece_memo(self.sheet, key if encode is None else (*key, encode))
+
+    def fold(self, text: str, state: Stack) -> tuple[str, Stack] | None:
+        """:meth:`styled` as PieceMemo folds it: from the open elements *state*, the
+        styled text and the open elements after it."""
+        stack = list(state)
+        styled = self.styled(text, stack)
+        return None if styled is None else (styled, tuple(stack))
+
+    def styled(self, html: str, stack: list[TagInfo]) -> str | None:
+        """*html* styled from the open elements *stack* (updated in place); None if it
+        met an ancestor whose name was not tracked yet (the sheet then tracks it).
+
+        The split pattern leaves text at even indexes and the tags it picked out at odd
+        ones. Per tag: an end tag closes an open element; a start tag is looked up
+        (what it is, its static rewrite), styled in the context of its open ancestors
+        where descendant rules may match, marked if it is a link, and opened.
+        """
+        parts = self.pattern.split(html)
+        # Local names: this loop runs once per interesting tag of every page.
+        sheet, stack_names, marked = self.sheet, self.stack_names, self.marked
+        known_tag, in_context = sheet.tag_info.get, sheet.contexts.get
+        mark = self.marker.mark if self.marker is not None else None
+        for index in range(1, len(parts), 2):
+            tag = parts[index]
+            if tag[1] == "/":
+                name = tag[2:-1].strip().lower()
+                if stack and stack[-1].name == name:
+                    stack.pop()  # the usual case: the innermost open element closes
+                else:
+                    _close(stack, name)
+                continue
+            info = known_tag(tag) or _tag_info(tag, sheet)
+            if info.descendant and stack:
+                styled = in_context((info, *stack)) or _in_context(tag, info, stack, sheet)
+            else:
+                styled = info.static
+            parts[index] = mark(styled) if mark is not None and info.name in marked else styled
+            if info.empty:
+                continue
+            if info.name in stack_names:
+                stack.append(info)
+            elif info.ancestor:  # under a name not tracked: learn it, scan again
+                sheet.stack_names = stack_names | {info.name}
+                return None
+        return "".join(parts)
 
 
 def _piece_memo(sheet: CompiledStylesheet, key: tuple[object, ...]) -> PieceMemo[Any, Any]:
@@ -135,86 +236,6 @@ def _piece_memo(sheet: CompiledStylesheet, key: tuple[object, ...]) -> PieceMemo
             sheet.piece_memos.clear()
         memo = sheet.piece_memos[key] = PieceMemo(1024, 2000)
     return memo
-
-
-def _apply_once(
-    html: str,
-    sheet: CompiledStylesheet,
-    marker: TagMarker | None,
-    marked: frozenset[str],
-    by_lines: bool,
-) -> str | None:
-    """One pass over the page; None if it met an ancestor whose name was not tracked yet.
-
-    With *by_lines*, the page is cut at blank lines and each piece seen before in the
-    same context (the open-ancestor stack, part of the memo key) is answered from the
-    sheet's PieceMemo. A piece counts as self-contained (:data:`_SELF_CONTAINED`,
-    written in the split patterns' own attribute grammar) when every ``<`` in it
-    opens either nothing a split pattern can match or a whole tag inside the piece;
-    no match of the whole-page split can then cross its ends, so the tags found, and
-    their order, are the same as in one scan of the page.
-    """
-    stack_names = _stack_names(sheet)
-    pattern = _split_pattern(sheet, stack_names, marked)
-    if not by_lines or "\n\n" not in html:
-        return _scan(html, sheet, pattern, stack_names, marker, marked, [])
-    memo = _piece_memo(sheet, (stack_names, marked, marker))
-
-    def scan(text: str, state: Stack) -> tuple[str, Stack] | None:
-        stack = list(state)
-        styled = _scan(text, sheet, pattern, stack_names, marker, marked, stack)
-        return None if styled is None else (styled, tuple(stack))
-
-    groups = memo.run(html, (), scan, _SELF_CONTAINED.fullmatch, str)
-    return None if groups is None else "\n\n".join(groups)
-
-
-def _scan(
-    html: str,
-    sheet: CompiledStylesheet,
-    pattern: re.Pattern[str],
-    stack_names: frozenset[str],
-    marker: TagMarker | None,
-    marked: frozenset[str],
-    stack: list[TagInfo],
-) -> str | None:
-    """*html* styled from the open elements *stack* (updated in place); None if it met
-    an ancestor whose name was not tracked yet (stack_names is then extended)."""
-    parts = pattern.split(html)
-    # Local names: this loop runs once per interesting tag of every page.
-    memo_get = sheet.tag_info.get
-    contexts = sheet.contexts
-    mark = marker.mark if marker is not None else None
-    for index in range(1, len(parts), 2):
-        tag = parts[index]
-        if tag[1] == "/":
-            name = tag[2:-1].strip().lower()
-            if stack and stack[-1].name == name:
-                stack.pop()  # the usual case: the innermost open element closes
-            else:
-                _close(stack, name)
-            continue
-        info = memo_get(tag) or _tag_info(tag, sheet)
-        if info.descendant and stack:
-            # Same tag under the same open ancestors (identity-hashed): same result.
-            key = (info, *stack)
-            styled = contexts.get(key)
-            if styled is None:
-                styled = _in_context(tag, info, stack, sheet)
-                if len(contexts) < _MEMO_LIMIT:
-                    contexts[key] = styled
-            parts[index] = styled
-        else:
-            parts[index] = styled = info.static
-        if mark is not None and info.name in marked:
-            parts[index] = mark(styled)
-        if not info.empty:
-            if info.name in stack_names:
-                stack.append(info)
-            elif info.ancestor:
-                sheet.stack_names = stack_names | {info.name}
-                return None
-    return "".join(parts)
 
 
 def _stack_names(sheet: CompiledStylesheet) -> frozenset[str]:
@@ -268,6 +289,8 @@ def _attrs_through(names: str, value: str) -> str:
 
 
 def _close(stack: list[TagInfo], name: str) -> None:
+    """Close the innermost open element called *name* and any still open inside it
+    (an element the split pattern did not pick out closes with its parent)."""
     for index in range(len(stack) - 1, -1, -1):
         if stack[index].name == name:
             del stack[index:]
@@ -308,8 +331,14 @@ def _tag_info(tag: str, sheet: CompiledStylesheet) -> TagInfo:
 
 
 def _in_context(tag: str, info: TagInfo, stack: list[TagInfo], sheet: CompiledStylesheet) -> str:
+    """*tag* styled under the open elements *stack*, and remembered in sheet.contexts
+    under (tag, *stack): the same tag under the same open ancestors (identity-hashed)
+    is styled the same."""
     matched = tuple(r for r in info.descendant if _ancestors_match(r.ancestors, stack))
-    return _with_descendants(tag, info, matched, sheet) if matched else info.static
+    styled = _with_descendants(tag, info, matched, sheet) if matched else info.static
+    if len(sheet.contexts) < _MEMO_LIMIT:
+        sheet.contexts[(info, *stack)] = styled
+    return styled
 
 
 def _with_descendants(

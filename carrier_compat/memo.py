@@ -6,6 +6,8 @@ for nothing, so a page is admitted on its second sighting: the first time only i
 hash is noted. A popular page (a shelf many shoppers open) is then answered from the
 memo from its third request on. Thread-safe enough for its purpose: dict operations are
 atomic under the GIL, and a lost insertion only costs a recomputation.
+
+carrier_compat/README.md lists every memo of the keitai pipeline with its key and bound.
 """
 
 from __future__ import annotations
@@ -56,6 +58,10 @@ S = TypeVar("S")
 Out = TypeVar("Out")
 
 
+class _ScanGaveUp(Exception):
+    """*scan* returned None: :meth:`PieceMemo.run` gives up and its caller starts again."""
+
+
 class PieceMemo(Generic[S, Out]):
     """Results of a left-to-right scan, remembered per piece of page and entry state.
 
@@ -66,6 +72,7 @@ class PieceMemo(Generic[S, Out]):
     is admitted on its second sighting: pieces seen for the first time are scanned
     together with their neighbours, so a page never seen before costs one scan.
     At most *limit* pieces are kept (oldest first out), none longer than *max_piece*.
+    carrier_compat/README.md (section 4, pieces) explains why this is safe.
     """
 
     def __init__(self, limit: int = 4096, max_piece: int = 4000, separator: str = "\n\n"):
@@ -95,48 +102,84 @@ class PieceMemo(Generic[S, Out]):
         leaves the state as it was. Text from a piece that is not self-contained to the
         end is scanned in one go.
         """
-        sep = self.separator
-        pieces = text.split(sep)
+        pieces = text.split(self.separator)
         out: list[Out] = []
-        start: int | None = None  # first piece of a run not scanned yet
+        try:
+            state, rest = self._answer_pieces(pieces, state, out, scan, self_contained, plain)
+            if rest is not None:  # from here to the end in one go
+                _scan_into(out, scan, self.separator.join(pieces[rest:]), state)
+        except _ScanGaveUp:
+            return None
+        return out
+
+    def _answer_pieces(
+        self,
+        pieces: list[str],
+        state: S,
+        out: list[Out],
+        scan: Callable[[str, S], tuple[Out, S] | None],
+        self_contained: Callable[[str], object],
+        plain: Callable[[str], Out],
+    ) -> tuple[S, int | None]:
+        """Append the outputs of the pieces to *out*, in order; the state after them, and
+        the index of the first piece of the rest of the page if that must be scanned in
+        one go (None when every piece was answered).
+
+        A piece is plain text (no ``<``), new (held back, to be scanned together with
+        the pieces after it) or seen before (answered alone, after the held pieces).
+        """
+        separator, done_get, known_pieces = self.separator, self._done.get, self._known
+        held: int | None = None  # the first held-back piece
         for index, piece in enumerate(pieces):
-            if "<" not in piece:
-                if start is None:
-                    out.append(plain(piece))  # no tag starts here
+            if "<" not in piece:  # plain text: no tag starts here
+                if held is None:
+                    out.append(plain(piece))
+                continue  # else it is scanned with the held pieces around it
+            known = piece in known_pieces
+            if not known and self._first_sighting(piece):
+                held = index if held is None else held
                 continue
-            known = piece in self._known
-            if not known and hash(piece) not in self._seen:
-                _bounded_insert(self._seen, hash(piece), None, self.limit * 4)
-                start = index if start is None else start
-                continue
-            if start is not None:
-                run = sep.join(pieces[start:index])
+            if held is not None:  # the held pieces first, if they can be cut off here
+                run = separator.join(pieces[held:index])
                 if not self_contained(run):
-                    break
-                done = scan(run, state)
-                if done is None:
-                    return None
-                out.append(done[0])
-                state, start = done[1], None
-            done = self._done.get((piece, state))
+                    return state, held
+                state, held = _scan_into(out, scan, run, state), None
+            done = done_get((piece, state))
             if done is None:
                 if not known and not self_contained(piece):
-                    start = index
-                    break
-                done = scan(piece, state)
-                if done is None:
-                    return None
+                    return state, index  # a cut after this piece would not be safe
+                done = _scanned(scan, piece, state)
                 self._store(piece, state, done)
             out.append(done[0])
             state = done[1]
-        if start is not None:
-            done = scan(sep.join(pieces[start:]), state)
-            if done is None:
-                return None
-            out.append(done[0])
-        return out
+        return state, held
+
+    def _first_sighting(self, piece: str) -> bool:
+        """True, and the piece noted as seen, if it was not seen before."""
+        if hash(piece) in self._seen:
+            return False
+        _bounded_insert(self._seen, hash(piece), None, self.limit * 4)
+        return True
 
     def _store(self, piece: str, state: S, done: tuple[Out, S]) -> None:
         if len(piece) <= self.max_piece:
             _bounded_insert(self._done, (piece, state), done, self.limit)
             _bounded_insert(self._known, piece, None, self.limit)
+
+
+def _scanned(scan: Callable[[str, S], tuple[Out, S] | None], text: str, state: S) -> tuple[Out, S]:
+    """``scan(text, state)``; :class:`_ScanGaveUp` if it gave up."""
+    done = scan(text, state)
+    if done is None:
+        raise _ScanGaveUp
+    return done
+
+
+def _scan_into(
+    out: list[Out], scan: Callable[[str, S], tuple[Out, S] | None], text: str, state: S
+) -> S:
+    """*text* scanned from *state*: its output appended to *out*, the state after it
+    returned."""
+    output, after = _scanned(scan, text, state)
+    out.append(output)
+    return after

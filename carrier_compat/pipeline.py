@@ -21,6 +21,10 @@ How it stays cheap on a page never seen before:
 
 A page holding a mark character (never a valid XML page) takes the plain sequence of
 steps instead, with the same result.
+
+carrier_compat/README.md is the design note for this pipeline: the steps and why in
+this order, every memo table with its key and bound, what a self-contained piece is,
+the link-marking invariants, and how to change a regex here safely.
 """
 
 from __future__ import annotations
