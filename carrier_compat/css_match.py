@@ -385,7 +385,10 @@ def _restyle(match: re.Match[str], applicable: list[Rule]) -> str:
             if name not in important:
                 merged[name] = value
     style = ";".join(f"{n}:{v}" for n, v in merged.items())
-    style = style.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    # ">" too: the link scan reads a tag up to its first ">", so one left in a value
+    # (``font-family: "a>b"``) would hide the link from the session-key marking.
+    style = (style.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+             .replace(">", "&gt;"))
     close = " />" if match.group(3) else ">"
     return f'<{match.group(1)}{attrs} style="{style}"{close}'
 

@@ -62,3 +62,14 @@ def test_each_shopper_gets_only_their_own_key_from_a_remembered_page() -> None:
         assert body.count(b"ksid=" + key.encode() * 43) == 5  # 3 links, GET form, POST form
         assert body.count(b'name="ksid" value="' + key.encode() * 43) == 1
         assert all(other.encode() * 43 not in body for other in "abc" if other != key)
+
+
+def test_a_style_value_holding_a_bracket_keeps_the_links_key() -> None:
+    """A stylesheet value with ">" (a quoted font name) is escaped in the inlined style,
+    so the styled link is still found and marked: the handset keeps its session."""
+    carrier = detect({"HTTP_USER_AGENT": UA_DOCOMO_1})
+    page = PAGE.replace("#nav a { color: #00f }", '#nav a { font-family: "a>b" }')
+    for _ in range(3):  # first sight, second sight, answered from the memo
+        body = keitai_page(page, carrier, KEY, host="localhost", scheme="http", css_dir=None)
+        assert b'font-family:&quot;a&gt;b&quot;' in body
+        assert b'href="/?ksid=' + b"k" * 43 + b"&amp;guid=ON" in body
