@@ -265,3 +265,26 @@ def test_deco_newsletter_follows_the_profile_within_each_carriers_limits(
                      if p.get_content_maintype() == "image")
         assert limits.images is None or images <= limits.images
         assert limits.message is None or len(message.raw) <= limits.message
+
+
+def test_mail_queued_before_the_upgrade_keeps_the_old_form(tmp_path):
+    """Migration 0009: rows already in the outbox were written for the 3G-era forms and
+    keep them (the shop itself starts on the standard profile: the column's default)."""
+    from sqlalchemy import create_engine, text
+
+    from ktaishop.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0005")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO outbox (created_at, status, attempts, next_attempt_at, last_error,"
+            " kind, mail_from, mail_to, cc, bcc, subject, body) VALUES (:t, 'queued', 0, :t,"
+            " '', 'general', 'shop@example.jp', 'm@docomo.ne.jp', '', '', '件名', '本文')"),
+            {"t": "2026-03-01 10:00:00"})
+    upgrade(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT legacy_mail_carriers FROM outbox")).scalar_one() == (
+            "docomo,au,softbank")
+    engine.dispose()
