@@ -114,6 +114,13 @@ def test_order_mail_and_shipping_notice_are_written_in_the_chosen_profile(
         check_text(mail, carrier, profile, f"山田 太郎様\n{text}")
 
 
+def test_the_shops_profile_names_are_the_ones_carrier_compat_takes():
+    from carrier_compat.mail_codec import MAIL_PROFILE_NAMES
+    from models.mail import MailProfileName
+
+    assert sorted(p.value for p in MailProfileName) == sorted(MAIL_PROFILE_NAMES)
+
+
 def test_subjects_are_encoded_words_in_the_profiles_charset(app, db, tmp_path):
     app.config["MAIL_URL"] = f"file://{tmp_path / 'mail'}"
     for profile in PROFILES:
