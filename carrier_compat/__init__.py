@@ -4,7 +4,9 @@ Knows nothing of the shop. `detect(environ)` gives a Carrier describing the hand
 `Carrier.encode`/`decode` convert pages and form posts (charset and emoji) at the edge so
 the application only ever handles `str` with standard Unicode emoji. Mail to handsets:
 `build_text_mail` and `build_deco_mail` pick charset, emoji codes and MIME layout from the
-recipient's address. The Flask integration is `carrier_compat.flask.KeitaiLayer`.
+recipient's address and the mail profile the caller passes (`mail_profile="standard"`:
+UTF-8 and Unicode emoji; `"legacy"`, the default: the carrier's 3G-era forms). The Flask
+integration is `carrier_compat.flask.KeitaiLayer`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """デコメール (HTML mail with inline images) in each carrier's MIME layout and limits.
 
-Layouts (what each carrier's handsets were specified to parse; jpmobile's
-``require_related_part?`` is true for docomo and SoftBank, false for au)::
+Layouts in the legacy profile (what each carrier's 3G handsets were specified to
+parse; jpmobile's ``require_related_part?`` is true for docomo and SoftBank, false
+for au)::
 
     docomo, softbank  multipart/mixed
                         multipart/related
@@ -10,9 +11,16 @@ Layouts (what each carrier's handsets were specified to parse; jpmobile's
     au                multipart/mixed
                         multipart/alternative (text/plain, text/html)
                         image ... (Content-ID, beside the alternative)
-    smartphone, pc    multipart/alternative
+
+and in the standard profile for every carrier (UTF-8 HTML, what iPhone Mail and
+today's carrier mail apps display), as always for smartphones and PCs::
+
+    every carrier     multipart/alternative
                         text/plain
-                        multipart/related (text/html, image ... )
+                        multipart/related (text/html, image ... (Content-ID))
+
+Both profiles keep each carrier's limits (``DECO_LIMITS``), measured on the bytes
+actually sent: in UTF-8 a Japanese character takes 3 bytes against 2 in Shift_JIS.
 
 Images too big for a carrier are downscaled with Pillow (all frames of an
 animated GIF) until the mail fits; when it cannot fit, ``DecoMailTooLarge``
@@ -36,7 +44,7 @@ from carrier_compat.mail import (
     set_text_part,
     smtp_bytes,
 )
-from carrier_compat.mail_codec import MailProfile, encode_mail_text, profile_for
+from carrier_compat.mail_codec import LEGACY, MailProfile, encode_mail_text, profile_for
 
 __all__ = [
     "DECO_LIMITS",
@@ -125,6 +133,8 @@ class DecoSizeReport:
     sendable: bool  # sendable after downscaling
     sent_images_bytes: int | None  # after downscaling; None when not sendable
     problem: str | None  # the Japanese refusal message when not sendable
+    mail_profile: str = LEGACY  # the profile measured ("legacy" or "standard")
+    charset: str = ""  # the charset of its text parts in that profile
 
 
 # -- MIME assembly ------------------------------------------------------------
@@ -164,10 +174,10 @@ def _assemble(msg: EmailMessage, profile: MailProfile, text: str, html_doc: str,
     html_part = _text_part(html_doc, "html", profile)
     image_parts = [_image_part(image) for image in images]
     alternative = _container("alternative", [text_part, html_part])
-    if profile.carrier in ("docomo", "softbank"):
+    if profile.legacy and profile.carrier in ("docomo", "softbank"):
         top, parts = "mixed", [_container("related", [alternative, *image_parts],
                                           root="multipart/alternative")]
-    elif profile.carrier == "au":
+    elif profile.legacy and profile.carrier == "au":
         top, parts = "mixed", [alternative, *image_parts]
     else:
         top, parts = "alternative", [text_part, _container("related", [html_part, *image_parts],
@@ -251,21 +261,23 @@ def build_deco_mail(*, to: str | Iterable[str], mail_from: str, subject: str, ht
                     text: str, images: Sequence[InlineImage],
                     headers: Mapping[str, str] | None = None, carrier: str | None = None,
                     cc: str | Iterable[str] = (),
-                    bcc: str | Iterable[str] | None = None) -> EmailMessage:
+                    bcc: str | Iterable[str] | None = None,
+                    mail_profile: str = LEGACY) -> EmailMessage:
     """A デコメール in the recipient carrier's MIME layout, within its limits.
 
     ``html`` is passed through :func:`sanitize_deco_html` first. ``text`` is the
     plain-text part (derived from the HTML when empty) - there is always one.
     Every ``cid:`` in the HTML must name one of ``images``; images the HTML
     does not show are left out. Images are downscaled when the carrier's
-    limits require it (see ``DECO_LIMITS``). Addresses, headers and carrier
-    choice work as in :func:`carrier_compat.mail.build_text_mail`.
+    limits require it (see ``DECO_LIMITS``). Addresses, headers, carrier
+    choice and ``mail_profile`` work as in :func:`carrier_compat.mail.build_text_mail`;
+    the standard profile uses the smartphone layout (see the module docstring).
 
     :raise DecoMailTooLarge: when the mail cannot fit (Japanese ``message``).
     :raise DecoMailError: when the HTML names an image that is not given.
     :raise HeaderInjection: on a line break in a header value.
     """
-    profile = resolve_profile(to, carrier)
+    profile = resolve_profile(to, carrier, mail_profile=mail_profile)
     fragment = sanitize_deco_html(html)
     text = text or html_to_text(fragment)
     html_doc = _html_document(fragment, profile)
@@ -287,15 +299,16 @@ def build_deco_mail(*, to: str | Iterable[str], mail_from: str, subject: str, ht
 def deco_size_report(*, html: str, text: str, images: Sequence[InlineImage],
                      subject: str = "",
                      carriers: Iterable[str] = ("docomo", "au", "softbank", "pc"),
-                     ) -> list[DecoSizeReport]:
+                     mail_profile: str = LEGACY) -> list[DecoSizeReport]:
     """Per carrier: body, image and message sizes against the limits, as given and
-    whether downscaling makes the mail sendable - for a preview before sending.
+    whether downscaling makes the mail sendable - for a preview before sending -
+    in ``mail_profile`` (``"legacy"`` or ``"standard"``).
 
     :raise DecoMailError: when the HTML names an image that is not given.
     """
     reports = []
     for carrier in carriers:
-        profile, limits = profile_for(carrier), DECO_LIMITS[carrier]
+        profile, limits = profile_for(carrier, None, mail_profile), DECO_LIMITS[carrier]
         fragment = sanitize_deco_html(html)
         body_text = text or html_to_text(fragment)
         html_doc = _html_document(fragment, profile)
@@ -307,13 +320,13 @@ def deco_size_report(*, html: str, text: str, images: Sequence[InlineImage],
                              headers=None, profile=profile)
         _assemble(preview, profile, body_text, html_doc, used)
         as_given = _body_problem(body, profile) or _image_problem(preview, used, profile)
-        sent, problem = _try_send(html, body_text, images, subject, carrier)
+        sent, problem = _try_send(html, body_text, images, subject, profile)
         reports.append(DecoSizeReport(
             carrier=carrier, body_bytes=body, body_limit=limits.body,
             images_bytes=sum(len(i.data) for i in used), images_limit=limits.images,
             message_bytes=len(smtp_bytes(preview)), message_limit=limits.message,
             fits=as_given is None, sendable=sent is not None, sent_images_bytes=sent,
-            problem=problem))
+            problem=problem, mail_profile=profile.name, charset=profile.charset))
     return reports
 
 
@@ -322,10 +335,11 @@ _PREVIEW_FROM = "shop@example.invalid"
 
 
 def _try_send(html: str, text: str, images: Sequence[InlineImage], subject: str,
-              carrier: str) -> tuple[int | None, str | None]:
+              profile: MailProfile) -> tuple[int | None, str | None]:
     try:
         msg = build_deco_mail(to=_PREVIEW_TO, mail_from=_PREVIEW_FROM, subject=subject,
-                              html=html, text=text, images=images, carrier=carrier)
+                              html=html, text=text, images=images, carrier=profile.carrier,
+                              mail_profile=profile.name)
     except DecoMailTooLarge as exc:
         return None, exc.message
     sent = sum(len(part.get_payload(decode=True) or b"") for part in msg.walk()

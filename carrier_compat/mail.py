@@ -1,4 +1,6 @@
-"""Text mail to handsets: the recipient's carrier picks charset, emoji codes and CTE.
+"""Text mail to handsets: the recipient's carrier and the mail profile pick charset,
+emoji codes and CTE (``mail_profile``: ``"legacy"``, the default, is each carrier's 3G-era
+form; ``"standard"`` is UTF-8 with Unicode emoji - see ``mail_codec``).
 
 ``build_text_mail`` returns an :class:`email.message.EmailMessage` whose
 headers are already encoded (RFC 2047, in the body's charset) and stored as
@@ -31,7 +33,13 @@ from carrier_compat.address import (
     split_address,
 )
 from carrier_compat.errors import HeaderInjection
-from carrier_compat.mail_codec import MailProfile, encode_mail_text, encoded_sizes, profile_for
+from carrier_compat.mail_codec import (
+    LEGACY,
+    MailProfile,
+    encode_mail_text,
+    encoded_sizes,
+    profile_for,
+)
 
 __all__ = [
     "PreEncodedHeader",
@@ -199,10 +207,12 @@ def _as_list(value: str | Iterable[str] | None) -> list[str]:
 
 
 def resolve_profile(to: str | Iterable[str], carrier: str | None,
-                    charset: str | None = None) -> MailProfile:
-    """The mail profile: ``carrier`` if given, else from the first To address."""
+                    charset: str | None = None, mail_profile: str = LEGACY) -> MailProfile:
+    """The mail profile: ``carrier`` if given, else from the first To address, in
+    ``mail_profile`` (see ``mail_codec.profile_for``)."""
     first = _as_list(to)[0] if _as_list(to) else ""
-    return profile_for(carrier or carrier_for_address(_split_display(first)[1]), charset)
+    return profile_for(carrier or carrier_for_address(_split_display(first)[1]), charset,
+                       mail_profile)
 
 
 def set_envelope_headers(msg: EmailMessage, *, to: str | Iterable[str], mail_from: str,
@@ -233,20 +243,22 @@ def set_envelope_headers(msg: EmailMessage, *, to: str | Iterable[str], mail_fro
 def build_text_mail(*, to: str | Iterable[str], mail_from: str, subject: str, body: str,
                     cc: str | Iterable[str] = (), bcc: str | Iterable[str] | None = None,
                     headers: Mapping[str, str] | None = None, carrier: str | None = None,
-                    charset: str | None = None) -> EmailMessage:
+                    charset: str | None = None, mail_profile: str = LEGACY) -> EmailMessage:
     """A text/plain mail in the charset, emoji codes and CTE of the recipient's carrier.
 
     ``to``, ``cc`` and ``bcc`` take one address or several, each bare or as
     ``名前 <addr>``; docomo-style local parts are written quoted. ``carrier``
     defaults to the first To address's carrier (see ``carrier_for_address``).
     ``charset='ISO-2022-JP'`` sends PC/smartphone mail the legacy Japanese way.
+    ``mail_profile='standard'`` sends carrier mail as UTF-8 with Unicode emoji;
+    the default ``'legacy'`` uses the carrier's own charset and emoji codes.
     ``Bcc`` is kept as a header for the transport, which must not transmit it
     (:func:`smtp_bytes` and ``smtplib.send_message`` drop it).
 
     :raise HeaderInjection: on CR/LF (or another line break) in any header value.
     :raise ValueError: on an invalid address or header name.
     """
-    profile = resolve_profile(to, carrier, charset)
+    profile = resolve_profile(to, carrier, charset, mail_profile)
     msg = EmailMessage(policy=default_policy)
     set_envelope_headers(msg, to=to, mail_from=mail_from, subject=subject, cc=cc, bcc=bcc,
                          headers=headers, profile=profile)

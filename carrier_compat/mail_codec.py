@@ -21,6 +21,13 @@ au puts its emoji in rows 85-91 of that same JIS space, so for au the IBM
 extension rows are not used; those kanji become their common form (``髙`` -> ``高``)
 or ``〓``. A character no profile can carry becomes ``〓`` (U+3013, the
 Japanese "geta" placeholder), never ``?`` and never nothing.
+
+That table is the *legacy* profile (``LEGACY``): the 3G-era forms. Each carrier
+also has a *standard* profile (``STANDARD``): UTF-8 (base64) with standard
+Unicode emoji, as smartphones and 4G feature phones read it - no 3G handset is on
+any network any more, and the carriers' servers convert UTF-8 emoji for what
+remains. Smartphones and PCs have one form, the same in both profiles. Which
+profile a mail goes in is the caller's choice (``profile_for``'s ``mail_profile``).
 """
 
 from __future__ import annotations
@@ -34,9 +41,23 @@ import jaconv
 
 from carrier_compat import emoji as _emoji
 
-__all__ = ["MAIL_PROFILES", "MailProfile", "encode_mail_text", "profile_for"]
+__all__ = [
+    "LEGACY",
+    "MAIL_PROFILES",
+    "MAIL_PROFILE_NAMES",
+    "STANDARD",
+    "STANDARD_PROFILES",
+    "MailProfile",
+    "encode_mail_text",
+    "profile_for",
+]
 
 GETA = "\u3013"
+
+# The two mail profiles a sender chooses between, per carrier.
+STANDARD = "standard"  # UTF-8, standard Unicode emoji, the smartphone デコメール layout
+LEGACY = "legacy"  # the carrier's 3G-era charset, emoji codes and デコメール layout
+MAIL_PROFILE_NAMES = (STANDARD, LEGACY)
 
 
 @dataclass(frozen=True)
@@ -47,28 +68,52 @@ class MailProfile:
     charset: str  # the MIME label written in Content-Type and RFC 2047 words
     body_cte: str  # Content-Transfer-Encoding for text/plain
     emoji: str | None  # which carrier's emoji codes, None for standard Unicode
+    legacy: bool = False  # a carrier's 3G-era form (its own デコメール layout too)
+
+    @property
+    def name(self) -> str:
+        """``LEGACY`` or ``STANDARD``: what ``profile_for``'s ``mail_profile`` gives it."""
+        return LEGACY if self.legacy else STANDARD
 
 
 MAIL_PROFILES: dict[str, MailProfile] = {
-    "docomo": MailProfile("docomo", "Shift_JIS", "8bit", "docomo"),
-    "au": MailProfile("au", "ISO-2022-JP", "7bit", "au"),
-    "softbank": MailProfile("softbank", "Shift_JIS", "8bit", "softbank"),
+    "docomo": MailProfile("docomo", "Shift_JIS", "8bit", "docomo", legacy=True),
+    "au": MailProfile("au", "ISO-2022-JP", "7bit", "au", legacy=True),
+    "softbank": MailProfile("softbank", "Shift_JIS", "8bit", "softbank", legacy=True),
     "smartphone": MailProfile("smartphone", "UTF-8", "base64", None),
     "pc": MailProfile("pc", "UTF-8", "base64", None),
+}
+# The carriers' standard profile: what smartphones and ガラホ on their addresses read.
+STANDARD_PROFILES: dict[str, MailProfile] = {
+    carrier: MailProfile(carrier, "UTF-8", "base64", None)
+    for carrier in ("docomo", "au", "softbank")
 }
 # Legacy PC mail, offered for shops whose customers' clients want it.
 ISO2022JP_PC = MailProfile("pc", "ISO-2022-JP", "7bit", None)
 
 
-def profile_for(carrier: str, charset: str | None = None) -> MailProfile:
-    """The profile for ``carrier``; ``charset='ISO-2022-JP'`` selects legacy PC mail."""
+def profile_for(carrier: str, charset: str | None = None,
+                mail_profile: str = LEGACY) -> MailProfile:
+    """The profile for ``carrier`` in ``mail_profile`` (``LEGACY`` or ``STANDARD``).
+
+    ``charset='ISO-2022-JP'`` selects legacy PC mail. Smartphones and PCs have one
+    form, whichever ``mail_profile`` is asked for.
+
+    :raise ValueError: for an unknown carrier or profile, or a charset the profile
+        cannot take.
+    """
     if carrier not in MAIL_PROFILES:
         raise ValueError(f"unknown carrier: {carrier!r}")
-    if charset is None or charset.upper() == MAIL_PROFILES[carrier].charset.upper():
-        return MAIL_PROFILES[carrier]
+    if mail_profile not in MAIL_PROFILE_NAMES:
+        raise ValueError(f"unknown mail profile: {mail_profile!r}")
+    base = MAIL_PROFILES[carrier]
+    if mail_profile == STANDARD:
+        base = STANDARD_PROFILES.get(carrier, base)
+    if charset is None or charset.upper() == base.charset.upper():
+        return base
     if carrier in ("pc", "smartphone") and charset.upper() == "ISO-2022-JP":
         return ISO2022JP_PC
-    raise ValueError(f"{carrier} mail cannot be sent as {charset}")
+    raise ValueError(f"{carrier} mail cannot be sent as {charset} ({mail_profile})")
 
 
 # -- emoji: the one place that talks to CC1's emoji module -------------------

@@ -53,6 +53,35 @@ _KIND_LABELS = {
 }
 
 
+class MailProfileName(enum.StrEnum):
+    """配信形式: how mail to a carrier's addresses is written (chosen per carrier).
+
+    The values are ``carrier_compat``'s profile names, which the shop passes in.
+    """
+
+    STANDARD = "standard"  # 標準: UTF-8 and standard Unicode emoji
+    LEGACY = "legacy"  # 旧端末向け: the carrier's 3G-era charset, emoji codes, デコメール
+
+    @property
+    def label(self) -> str:
+        return _PROFILE_LABELS[self]
+
+
+_PROFILE_LABELS = {
+    MailProfileName.STANDARD: "標準（UTF-8・Unicode絵文字）",
+    MailProfileName.LEGACY: "旧端末向け（キャリアの文字コードと絵文字）",
+}
+# The carriers whose mail has the two profiles (smartphones and PCs have one form).
+PROFILE_CARRIERS = ("docomo", "au", "softbank")
+
+
+def chosen_profile(legacy_mail_carriers: str, carrier: str) -> MailProfileName:
+    """The profile for ``carrier`` given the comma-separated 旧端末向け carriers."""
+    if carrier in legacy_mail_carriers.split(","):
+        return MailProfileName.LEGACY
+    return MailProfileName.STANDARD
+
+
 class MailTemplate(Base):
     __tablename__ = "mail_templates"
 
@@ -102,6 +131,13 @@ class OutboxMessage(Base):
     bcc: Mapped[str] = mapped_column(String(254), default="")
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    # ShopSettings.legacy_mail_carriers as it was when the mail was queued: the mail
+    # profile it is built in, so changing メール設定 never alters mail already queued.
+    legacy_mail_carriers: Mapped[str] = mapped_column(String(60), default="")
+
+    def mail_profile(self, carrier: str) -> MailProfileName:
+        """The profile this mail goes in when its recipient is on ``carrier``."""
+        return chosen_profile(self.legacy_mail_carriers, carrier)
 
 
 class MailLog(Base):
@@ -132,7 +168,10 @@ def queue_mail(
     kind: MailKind = MailKind.GENERAL,
     order_id: int | None = None,
 ) -> OutboxMessage:
-    """Put one mail in the outbox (part of the caller's transaction)."""
+    """Put one mail in the outbox (part of the caller's transaction), to go in the
+    mail profile the shop has chosen now for the recipient's carrier."""
+    from .shop import ShopSettings
+
     message = OutboxMessage(
         mail_to=to,
         mail_from=mail_from,
@@ -142,6 +181,7 @@ def queue_mail(
         bcc=bcc,
         kind=kind,
         order_id=order_id,
+        legacy_mail_carriers=ShopSettings.load(session).legacy_mail_carriers,
     )
     session.add(message)
     return message

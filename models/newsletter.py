@@ -33,6 +33,7 @@ from .base import Base, now
 from .errors import DomainError
 from .mail import MailKind, OutboxMessage, OutboxStatus
 from .people import Member, MemberStatus
+from .shop import ShopSettings
 
 CARRIERS: tuple[tuple[str, str], ...] = (
     ("docomo", "docomo"), ("au", "au"), ("softbank", "SoftBank"),
@@ -192,13 +193,14 @@ def start_sending(session: Session, newsletter: Newsletter,
 def _queue_chunk(session: Session, newsletter: Newsletter, members: list[Member],
                  personalise: Callable[[Member], Personalised]) -> int:
     created = now()
+    legacy = ShopSettings.load(session).legacy_mail_carriers  # the profile the rows keep
     rows = []
     for member in members:
         text = personalise(member)
         rows.append(dict(created_at=created, status=OutboxStatus.QUEUED, attempts=0,
                          next_attempt_at=created, last_error="", kind=MailKind.NEWSLETTER,
                          mail_from=newsletter.mail_from, mail_to=member.email, cc="", bcc="",
-                         subject=text.subject, body=text.body))
+                         subject=text.subject, body=text.body, legacy_mail_carriers=legacy))
     if not rows:
         return 0
     ids = session.scalars(insert(OutboxMessage).returning(

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import Base
+from .mail import MailProfileName, chosen_profile
 
 
 def _default_cod_tiers() -> list[dict[str, Any]]:
@@ -60,6 +61,9 @@ class ShopSettings(Base):
     confirmation_hours: Mapped[int] = mapped_column(Integer, default=24)
     easy_login: Mapped[bool] = mapped_column(Boolean, default=False)
     low_stock_threshold: Mapped[int] = mapped_column(Integer, default=3)
+    # メール設定: the carriers whose mail goes in the 3G-era form (旧端末向け), comma-
+    # separated; every other carrier gets the standard profile (UTF-8, Unicode emoji).
+    legacy_mail_carriers: Mapped[str] = mapped_column(String(60), default="")
 
     @classmethod
     def load(cls, session: Session) -> ShopSettings:
@@ -74,6 +78,10 @@ class ShopSettings(Base):
         except IntegrityError:
             settings = session.scalar(select(cls).where(cls.id == 1))
         return settings
+
+    def mail_profile(self, carrier: str) -> MailProfileName:
+        """The mail profile chosen in メール設定 for ``carrier``'s addresses."""
+        return chosen_profile(self.legacy_mail_carriers, carrier)
 
     def wrapping_fee(self, name: str | None) -> int:
         """Fee of the 包装オプション called ``name``; 0 for none or an unknown name."""

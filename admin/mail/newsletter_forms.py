@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Length, StopValidation, ValidationE
 from admin.common.fields import MultiCheckboxField, no_line_breaks
 from carrier_compat.address import is_valid_address
 from carrier_compat.decomail import sanitize_deco_html
-from carrier_compat.emoji import EMOJI, from_carrier, to_carrier
+from carrier_compat.emoji import EMOJI
 from models import now
 from models.merge import FIELD
 from models.newsletter import CARRIERS, Newsletter
@@ -176,13 +176,6 @@ def mail_to_editor_html(newsletter: Newsletter, html: str | None = None) -> str:
         html = html.replace(f'src="cid:{image.cid}"',
                             f'src="/admin/newsletters/{newsletter.id}/images/{image.id}"')
     return html
-
-
-def as_handset_shows(text: str, carrier: str) -> str:
-    """Emoji as the carrier's handset shows them (a missing one as its stand-in)."""
-    if carrier not in ("docomo", "au", "softbank"):
-        return text
-    return from_carrier(to_carrier(text, carrier), carrier)
 
 
 @lru_cache(maxsize=1)

@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from admin import bp
-from carrier_compat.decomail import DecoMailError, deco_size_report
 from ktaishop.extensions import db
 from ktaishop.mail import newsletter_mail
 from ktaishop.mail.outbox import send_now
 from models import DomainError, OutboxMessage, ShopSettings
 from models import newsletter as rules
+from models.mail import MailProfileName
 from models.newsletter import (
     CARRIERS,
     Newsletter,
@@ -40,7 +40,8 @@ from .newsletter_forms import (
     newsletter_form,
     picker_emoji,
 )
-from .newsletter_preview import carrier_previews
+from .newsletter_preview import carrier_previews, size_reports
+from .profiles import shop_profiles
 
 PREVIEW_CARRIERS = ("docomo", "au", "softbank", "pc")
 RECIPIENT_PAGE = 100
@@ -140,9 +141,15 @@ def newsletter_detail(newsletter_id: int):
     newsletter = _newsletter_or_404(newsletter_id)
     if rules.finish_if_done(db.session, newsletter):
         db.session.commit()
+    shown = request.args.get("profile", "")  # プレビューの配信形式: "" is the shop's own
+    if shown not in set(MailProfileName):
+        shown = ""
+    profiles = ({c: shown for c in PREVIEW_CARRIERS} if shown
+                else {c: p.value for c, p in shop_profiles(PREVIEW_CARRIERS).items()})
     return render_template(
         "admin/newsletters/detail.html", newsletter=newsletter,
-        previews=carrier_previews(newsletter, PREVIEW_CARRIERS),
+        previews=carrier_previews(newsletter, PREVIEW_CARRIERS, profiles),
+        shown_profile=shown, profile_names=list(MailProfileName),
         audience=_audience(newsletter), progress=rules.progress(db.session, newsletter),
         test_form=TestSendForm(), send_form=SendForm(), form=ActionForm(),
         recipients=_recipients(newsletter, request.args.get("state", "")),
@@ -208,13 +215,11 @@ def _sendable_problem(newsletter: Newsletter) -> str | None:
     if not newsletter.is_deco:
         return None
     targets = newsletter.carrier_list or [c for c, _ in CARRIERS]
-    try:
-        reports = deco_size_report(html=newsletter.body_html, text=newsletter.body_text,
-                                   images=newsletter_mail.inline_images(newsletter, {}),
-                                   subject=newsletter.subject, carriers=targets)
-    except DecoMailError as error:
-        return error.message
-    return next((r.problem for r in reports if not r.sendable), None)
+    profiles = {c: p.value for c, p in shop_profiles(targets).items()}
+    reports, problem = size_reports(newsletter, newsletter.body_text, profiles)
+    if problem:
+        return problem
+    return next((reports[c].problem for c in targets if not reports[c].sendable), None)
 
 
 def _to_detail(newsletter: Newsletter) -> Response:

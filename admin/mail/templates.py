@@ -24,6 +24,8 @@ from ktaishop.extensions import db
 from models import MailKind, MailTemplate, Order, ShopSettings
 from models.merge import MERGE_FIELDS, order_merge_values, render_merge, unknown_fields
 
+from .profiles import PROFILE_CARRIERS, mail_profile_form, template_previews
+
 # The kinds the shop always has (created on first visit when missing).
 REQUIRED_KINDS = (MailKind.ORDER_CONFIRMATION, MailKind.SHIPPING_NOTICE)
 _DISPLAY = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<addr>[^<>]+)>\s*$")
@@ -76,8 +78,11 @@ def mail_templates():
     """The list: メール種別, メールタイトル, fromメールアドレス, アクション."""
     ensure_required_templates()
     templates = db.session.scalars(select(MailTemplate).order_by(MailTemplate.id)).all()
+    settings = ShopSettings.load(db.session)
     return render_template("admin/mail/list.html", templates=templates, form=ActionForm(),
-                           shop_from=ShopSettings.load(db.session).mail_from)
+                           shop_from=settings.mail_from,
+                           profile_form=mail_profile_form(settings),
+                           profile_carriers=PROFILE_CARRIERS)
 
 
 @bp.route("/mail-templates/add", methods=["POST"])
@@ -131,7 +136,8 @@ def mail_template_delete(template_id: int):
 
 @bp.route("/mail-templates/preview", methods=["POST"])
 def mail_template_preview():
-    """JSON ``{subject, body, errors, order}``: the text as it would be sent."""
+    """JSON ``{subject, body, errors, order, carriers}``: the text as it would be sent,
+    and per carrier what the phone shows and the size in each mail profile."""
     form = MailTemplateForm()
     form.validate()
     errors = [e for name in ("subject", "body") for e in getattr(form, name).errors]
@@ -141,9 +147,13 @@ def mail_template_preview():
     if order_no and order is None:
         errors.append(f"注文番号 {order_no} の注文はありません。見本の注文で表示しています。")
     values = order_merge_values(order or sample_order(), settings, SAMPLE_EXTRA)
-    return jsonify(subject=render_merge(form.subject.data or "", values),
-                   body=render_merge(form.body.data or "", values), errors=errors,
-                   order=order.order_no if order else "見本の注文")
+    subject = render_merge(form.subject.data or "", values)
+    body = render_merge(form.body.data or "", values)
+    carriers = template_previews(subject=subject, body=body,
+                                 mail_from=(form.mail_from.data or "").strip()
+                                 or settings.mail_from)
+    return jsonify(subject=subject, body=body, errors=errors,
+                   order=order.order_no if order else "見本の注文", carriers=carriers)
 
 
 SAMPLE_EXTRA = {

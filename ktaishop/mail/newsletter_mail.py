@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from carrier_compat.decomail import InlineImage, build_deco_mail
 from carrier_compat.decomail_html import html_to_text, sanitize_deco_html
-from carrier_compat.mail import PreEncodedHeader, build_text_mail, resolve_profile
+from carrier_compat.mail import PreEncodedHeader, build_text_mail
 from models import (
     MailKind,
     Member,
@@ -41,6 +41,7 @@ from models.merge import render_merge, shop_merge_values
 from models.newsletter import Newsletter, NewsletterRecipient, NewsletterStatus, Personalised
 
 from .builder import Skip
+from .profiles import message_encoding, message_profile
 from .wire import WireMail, WireTemplate
 
 STATUS_TTL = 1.0  # seconds a worker trusts its copy of a newsletter's status
@@ -230,7 +231,8 @@ def build(session: Session, message: OutboxMessage,
         mail = _deco(newsletter, message, merge_values(session, name, url), cache)
     else:
         mail = build_text_mail(to=message.mail_to, mail_from=message.mail_from,
-                               subject=message.subject, body=message.body)
+                               subject=message.subject, body=message.body,
+                               mail_profile=message_profile(message))
     mail["List-Unsubscribe"] = PreEncodedHeader("List-Unsubscribe", f"<{url}>", f"<{url}>")
     mail["List-Unsubscribe-Post"] = PreEncodedHeader("List-Unsubscribe-Post", _POST, _POST)
     return mail
@@ -238,8 +240,8 @@ def build(session: Session, message: OutboxMessage,
 
 def _wire_template(message: OutboxMessage, cache: dict[str, Any]) -> WireTemplate:
     """One template per sender and carrier profile, kept for the worker's run."""
-    profile = resolve_profile(message.mail_to, None)
-    key = f"wire:{profile.carrier}:{profile.charset}:{message.mail_from}"
+    profile = message_encoding(message)
+    key = f"wire:{profile.carrier}:{profile.name}:{message.mail_from}"
     template = cache.get(key)
     if template is None:
         template = cache[key] = WireTemplate(message.mail_from, profile)
@@ -248,15 +250,14 @@ def _wire_template(message: OutboxMessage, cache: dict[str, Any]) -> WireTemplat
 
 def _deco(newsletter: Newsletter, message: OutboxMessage, values: dict[str, str],
           cache: dict[str, Any]) -> EmailMessage:
-    """Build the デコメール; images downscaled for a carrier are kept for the next one."""
-    from carrier_compat.address import carrier_for_address
-
-    carrier = carrier_for_address(message.mail_to)
-    key = f"fitted:{newsletter.id}:{carrier}"
+    """Build the デコメール; images downscaled for a carrier (in one profile) are kept
+    for the next one."""
+    profile = message_encoding(message)
+    key = f"fitted:{newsletter.id}:{profile.carrier}:{profile.name}"
     images = cache.get(key) or inline_images(newsletter, cache)
     mail = build_deco_mail(to=message.mail_to, mail_from=message.mail_from,
                            subject=message.subject, html=personal_html(newsletter, values),
-                           text=message.body, images=images)
+                           text=message.body, images=images, mail_profile=profile.name)
     if key not in cache:
         cache[key] = fitted_images(mail, images)
     return mail

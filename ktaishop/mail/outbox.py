@@ -9,6 +9,7 @@ text goes (``marks``: one autocommitted UPDATE, on PostgreSQL read back while th
 next envelope is sent), so a worker killed at any moment loses nothing and sends at
 most the one message in flight twice. A row's ``kind`` picks its builder in
 ``BUILDERS`` (newsletters: ``newsletter_mail``); any other kind is plain text mail.
+Every kind is built in the mail profile kept on its row (``profiles``).
 Text newsletters are written straight to bytes (``wire``); other mail goes through
 ``carrier_compat``'s email-package builders. The sending loop is ``worker``.
 
@@ -38,6 +39,7 @@ from models import MailKind, MailLog, Member, OutboxMessage, OutboxStatus, now
 from . import newsletter_mail
 from .builder import Builder, Prefetch, Skip
 from .marks import MarkError, SentMarks
+from .profiles import message_profile
 from .transport import MailError, PermanentMailError, Transport, transport_from_url
 from .wire import WireMail
 
@@ -70,7 +72,8 @@ def _split(addresses: str) -> list[str]:
 
 def build_mail(session: Session, message: OutboxMessage,
                cache: dict[str, Any] | None = None) -> EmailMessage | WireMail | Skip:
-    """The MIME mail for one row, in the charset/emoji of the To address's carrier.
+    """The MIME mail for one row, in the charset/emoji of the To address's carrier in
+    the mail profile kept on the row (``profiles.message_profile``).
 
     :raise ValueError: (incl. HeaderInjection, DecoMailError) when it cannot be built.
     """
@@ -80,6 +83,7 @@ def build_mail(session: Session, message: OutboxMessage,
     return build_text_mail(
         to=message.mail_to, mail_from=message.mail_from, subject=message.subject,
         body=message.body, cc=_split(message.cc), bcc=_split(message.bcc) or None,
+        mail_profile=message_profile(message),
     )
 
 

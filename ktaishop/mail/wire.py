@@ -42,14 +42,16 @@ class WireMail:
 
 
 class WireTemplate:
-    """Everything of a text mail that is the same for each recipient of one carrier.
+    """Everything of a text mail that is the same for each recipient of one carrier
+    in one mail profile (``profile``: the carrier's legacy or standard form).
 
     :raise HeaderInjection, ValueError: as ``build_text_mail`` for ``mail_from``.
     """
 
     def __init__(self, mail_from: str, profile: MailProfile) -> None:
         sample = build_text_mail(to="a@example.com", mail_from=mail_from, subject="",
-                                 body="", carrier=profile.carrier, charset=profile.charset)
+                                 body="", carrier=profile.carrier, charset=profile.charset,
+                                 mail_profile=profile.name)
         self.profile = profile
         self.from_line = sample["From"].fold(policy=sample.policy.clone(linesep="\r\n"))
         self.envelope_from = smtp_envelope(sample)[0]

@@ -34,25 +34,28 @@ BODIES = ["", "会員1様\nセールです。😀☀\n", "no newline at end", "C
 _VARYING = re.compile(rb"^(Date|Message-ID): .*?\r\n", re.M)
 
 
-def _slow(to: str, mail_from: str, subject: str, body: str, url: str) -> tuple[bytes, tuple]:
-    mail = build_text_mail(to=to, mail_from=mail_from, subject=subject, body=body)
+def _slow(to: str, mail_from: str, subject: str, body: str, url: str,
+          mail_profile: str = "legacy") -> tuple[bytes, tuple]:
+    mail = build_text_mail(to=to, mail_from=mail_from, subject=subject, body=body,
+                           mail_profile=mail_profile)
     mail["List-Unsubscribe"] = PreEncodedHeader("List-Unsubscribe", f"<{url}>", f"<{url}>")
     sender, rcpts = smtp_envelope(mail)
     return smtp_bytes(mail), (sender, tuple(rcpts))
 
 
+@pytest.mark.parametrize("mail_profile", ["legacy", "standard"])
 @pytest.mark.parametrize("mail_from", ["shop@example.jp", "ショップ <shop@Example.JP>",
                                        '"Shop, Inc." <info@shop.example.com>'])
-def test_wire_bytes_equal_the_email_package_bytes(mail_from):
+def test_wire_bytes_equal_the_email_package_bytes(mail_from, mail_profile):
     url = "http://127.0.0.1:5000/unsubscribe/abc.DEF-1"
     templates: dict = {}
     for to in ADDRESSES:
-        profile = resolve_profile(to, None)
+        profile = resolve_profile(to, None, mail_profile=mail_profile)
         template = templates.setdefault(profile, WireTemplate(mail_from, profile))
         for subject in SUBJECTS:
             for body in BODIES:
                 wire = template.build(to, subject, body, (("List-Unsubscribe", f"<{url}>"),))
-                data, envelope = _slow(to, mail_from, subject, body, url)
+                data, envelope = _slow(to, mail_from, subject, body, url, mail_profile)
                 assert _VARYING.sub(b"", wire.data) == _VARYING.sub(b"", data), (to, subject)
                 assert (wire.mail_from, wire.rcpts) == envelope
                 assert len(_VARYING.findall(wire.data)) == 2

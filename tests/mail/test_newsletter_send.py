@@ -13,6 +13,7 @@ from ktaishop.mail import newsletter_mail
 from ktaishop.mail.worker import deliver_due
 from models import Member, MemberStatus, Newsletter, NewsletterImage, OutboxMessage, now
 from models import newsletter as rules
+from tests.mail.helpers import use_mail_profile
 from tests.mail_decoding import decode_mail_text
 
 CARRIER_ADDRESSES = {
@@ -53,6 +54,7 @@ def by_recipient(server) -> dict[str, object]:
 def test_text_newsletter_reaches_only_subscribers_each_in_their_carrier_code(
         app, db, smtp_server):
     app.config["MAIL_URL"] = smtp_server.url
+    use_mail_profile(db, "legacy")  # the carriers' own codes (tests/mail/test_mail_profiles.py)
     add_members(db)
     db.add_all([Member(email="no@example.com", name="不要", newsletter=False),
                 Member(email="gone@example.com", name="退会", status=MemberStatus.WITHDRAWN),
@@ -96,6 +98,7 @@ def test_carrier_filter_narrows_recipients(app, db, smtp_server):
 
 def test_deco_newsletter_layout_and_limits_per_carrier(app, db, smtp_server):
     app.config["MAIL_URL"] = smtp_server.url
+    use_mail_profile(db, "legacy")  # the carriers' 3G-era layouts (standard: test_mail_profiles)
     add_members(db)
     newsletter = Newsletter(
         kind="deco", subject="デコメ☀", mail_from="shop@example.jp", body_text="",

@@ -10,7 +10,7 @@ from ktaishop.mail.outbox import send_now
 from ktaishop.mail.worker import deliver_due
 from models import MailKind, MailLog, OutboxMessage, OutboxStatus, queue_mail
 
-from .helpers import make_order
+from .helpers import make_order, use_mail_profile
 
 
 def _queue(db, **overrides) -> OutboxMessage:
@@ -24,6 +24,7 @@ def _queue(db, **overrides) -> OutboxMessage:
 
 def test_send_now_delivers_docomo_mail_and_logs_it_on_the_order(app, db, smtp_server):
     app.config["MAIL_URL"] = smtp_server.url
+    use_mail_profile(db, "legacy")
     order = make_order(db)
     message = _queue(db, order_id=order.id, bcc="boss@example.jp", kind=MailKind.GENERAL)
 
@@ -67,6 +68,7 @@ def test_send_now_without_a_server_fails_clearly(app, db):
 
 def test_deliver_due_sends_each_carrier_in_its_charset(app, db, smtp_server):
     app.config["MAIL_URL"] = smtp_server.url
+    use_mail_profile(db, "legacy")  # the standard profile: tests/mail/test_mail_profiles.py
     for to in ("a@docomo.ne.jp", "b@ezweb.ne.jp", "c@softbank.ne.jp", "d@example.com"):
         _queue(db, to=to)
 

@@ -3,7 +3,8 @@
 The worker is a real ``ktaishop worker`` process on the test database; it is killed
 with SIGKILL several times mid-send while the SMTP server hangs up on every 97th
 MAIL FROM. Afterwards every subscriber has exactly one copy, except at most one
-extra per kill (the message in flight), and no one who unsubscribed has any.
+extra per kill (the message in flight), and no one who unsubscribed has any. It runs
+in both mail profiles, to members on every carrier: each copy is in its profile's form.
 """
 
 from __future__ import annotations
@@ -16,16 +17,26 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlalchemy import insert
 
 from ktaishop.mail import newsletter_mail
 from models import Member, Newsletter
 from models import newsletter as rules
+from tests.mail.helpers import use_mail_profile
 
 SUBSCRIBERS = 2000
 UNSUBSCRIBED = 100
 KILLS = 4
 REPO = Path(__file__).resolve().parents[2]
+DOMAINS = ("docomo.ne.jp", "ezweb.ne.jp", "softbank.ne.jp", "example.com")
+# The charset a docomo/au/SoftBank/PC member's copy is in, per profile.
+CHARSETS = {"standard": ("utf-8", "utf-8", "utf-8", "utf-8"),
+            "legacy": ("shift_jis", "iso-2022-jp", "shift_jis", "utf-8")}
+
+
+def address(i: int) -> str:
+    return f"m{i:05d}@{DOMAINS[i % len(DOMAINS)]}"
 
 
 def start_worker(database_url: str, mail_url: str, instance: Path) -> subprocess.Popen:
@@ -50,10 +61,12 @@ def wait_until(condition, timeout: float, what: str, log: Path) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.parametrize("profile", ["standard", "legacy"])
 def test_killed_worker_and_dropped_connections_lose_and_double_nothing(
-        app, db, smtp_server, database_url, tmp_path):
+        app, db, smtp_server, database_url, tmp_path, profile):
+    use_mail_profile(db, profile)
     db.execute(insert(Member), [
-        dict(email=f"m{i:05d}@example.com", name=f"会員{i}", newsletter=i >= UNSUBSCRIBED)
+        dict(email=address(i), name=f"会員{i}", newsletter=i >= UNSUBSCRIBED)
         for i in range(SUBSCRIBERS + UNSUBSCRIBED)])
     newsletter = Newsletter(kind="text", subject="セールのお知らせ", mail_from="shop@example.jp",
                             body_text="{{member_name}}様\nセールです。")
@@ -72,7 +85,7 @@ def test_killed_worker_and_dropped_connections_lose_and_double_nothing(
             worker.wait(5)
             worker = start_worker(database_url, smtp_server.url, tmp_path)
         everyone = range(UNSUBSCRIBED, SUBSCRIBERS + UNSUBSCRIBED)
-        subscribers = {f"m{i:05d}@example.com" for i in everyone}
+        subscribers = {address(i) for i in everyone}
         wait_until(lambda: subscribers <= {m.rcpt_tos[0] for m in smtp_server.messages},
                    60, "every subscriber", log)
         wait_until(lambda: _remaining(db, newsletter) == 0, 10, "the outbox to empty", log)
@@ -87,6 +100,9 @@ def test_killed_worker_and_dropped_connections_lose_and_double_nothing(
     assert extra <= KILLS, f"{extra} duplicate copies for {KILLS} kills"
     assert smtp_server.drops >= 10  # the server really was flaky
     assert rules.progress(db, newsletter).sent == SUBSCRIBERS
+    for mail in smtp_server.messages[:40]:
+        charset = CHARSETS[profile][DOMAINS.index(mail.rcpt_tos[0].split("@")[1])]
+        assert mail.message.get_content_charset() == charset
 
 
 def _remaining(db, newsletter: Newsletter) -> int:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from ktaishop.mail.worker import deliver_due
 from models import Member, Newsletter, NewsletterStatus, now
 from tests.conftest import csrf_token_from
+from tests.mail.helpers import use_mail_profile
 from tests.mail.test_newsletter_send import CARRIER_ADDRESSES, gif
 
 
@@ -44,6 +45,7 @@ def _members(db) -> None:
 
 def test_text_newsletter_preview_test_send_and_send(app, db, admin_client, smtp_server):
     app.config["MAIL_URL"] = smtp_server.url
+    use_mail_profile(db, "legacy")
     _members(db)
     newsletter_id, token = _create(admin_client, "text")
     page = _save(admin_client, newsletter_id, token)

@@ -9,6 +9,7 @@ from sqlalchemy import insert
 
 from ktaishop.mail.worker import start_in_process
 from models import Member
+from tests.mail.helpers import use_mail_profile
 from tests.mail.test_newsletter_send import gif
 
 MEMBERS = 30
@@ -26,6 +27,7 @@ def test_write_preview_test_send_and_send_a_deco_mail(admin_page, live_server, s
             dict(email=f"user{i}@{DOMAINS[i % 4]}", name=f"会員{i}",
                  carrier=("docomo", "au", "softbank", "pc")[i % 4]) for i in range(MEMBERS)])
         db.session.commit()
+        use_mail_profile(db.session, "legacy")  # the carriers' 3G-era デコメール layouts
     page = admin_page
     page.on("dialog", lambda dialog: dialog.accept())
     banner = tmp_path / "banner.gif"
