@@ -9,6 +9,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import Base
+from .statuses import PaymentMethod
+from .tax import Rounding, TaxRate
+
+# What the 最終確認画面 and the 特定商取引法 page say until the shop words it itself.
+DEFAULT_DELIVERY_TIMING = "ご注文確定から3営業日以内に発送"
+DEFAULT_PAYMENT_TIMING_COD = "商品お受け取り時に配達員へお支払い"
+DEFAULT_PAYMENT_TIMING_CARD = "ご注文確定時に決済"
+# Without a 返品特約 of its own, a mail-order shop owes the legal right of return
+# (特定商取引法 第15条の3): 8 days from delivery, return postage paid by the buyer.
+DEFAULT_RETURNS_SUMMARY = "商品到着後8日以内に限り返品できます（返送料はお客様のご負担）。"
 
 
 def _default_cod_tiers() -> list[dict[str, Any]]:
@@ -60,6 +70,20 @@ class ShopSettings(Base):
     confirmation_hours: Mapped[int] = mapped_column(Integer, default=24)
     easy_login: Mapped[bool] = mapped_column(Boolean, default=False)
     low_stock_threshold: Mapped[int] = mapped_column(Integer, default=3)
+    # 消費税・インボイス: the rate new products get, the rounding of each rate's tax, and
+    # the 適格請求書発行事業者登録番号 ("" = not registered: the 納品書 is no 適格請求書).
+    default_tax_rate: Mapped[int] = mapped_column(Integer, default=TaxRate.STANDARD)
+    tax_rounding: Mapped[str] = mapped_column(String(10), default=Rounding.FLOOR)
+    invoice_number: Mapped[str] = mapped_column(String(14), default="")
+    # 最終確認画面 (特定商取引法 第12条の6) and the 特定商取引法 page, in the same words.
+    delivery_timing: Mapped[str] = mapped_column(String(200), default=DEFAULT_DELIVERY_TIMING)
+    payment_timing_cod: Mapped[str] = mapped_column(
+        String(200), default=DEFAULT_PAYMENT_TIMING_COD)
+    payment_timing_card: Mapped[str] = mapped_column(
+        String(200), default=DEFAULT_PAYMENT_TIMING_CARD)
+    returns_summary: Mapped[str] = mapped_column(String(200), default=DEFAULT_RETURNS_SUMMARY)
+    # The full 返品特約 elsewhere; "" = the shop's own page of ``returns_policy``.
+    returns_url: Mapped[str] = mapped_column(String(300), default="")
 
     @classmethod
     def load(cls, session: Session) -> ShopSettings:
@@ -74,6 +98,12 @@ class ShopSettings(Base):
         except IntegrityError:
             settings = session.scalar(select(cls).where(cls.id == 1))
         return settings
+
+    def payment_timing(self, payment: str) -> str:
+        """支払時期 of a 決済方法 (``PaymentMethod`` value), as the shop words it."""
+        if payment == PaymentMethod.CARD:
+            return self.payment_timing_card
+        return self.payment_timing_cod
 
     def wrapping_fee(self, name: str | None) -> int:
         """Fee of the 包装オプション called ``name``; 0 for none or an unknown name."""
