@@ -124,7 +124,7 @@ def _foods(session: Session) -> list[Variant]:
         product = Product(code=code, name=name, price=price, priority=priority, description=text,
                           shelves=[shelves[i] for i in on], tax_rate=TaxRate.REDUCED,
                           variants=[Variant(option_text="", stock=50)])
-        product.image1 = _demo_image(image_dir, code, colour)
+        product.image1 = _demo_image(image_dir, code, colour, box=True)
         if days is not None:
             product.sale_ends_at = (now() + timedelta(days=days)).replace(hour=23, minute=59,
                                                                           second=59)
@@ -133,16 +133,21 @@ def _foods(session: Session) -> list[Variant]:
     return variants
 
 
-def _demo_image(image_dir: Path, code: str, colour: str) -> str:
-    """A simple drawn product picture (a shirt-like shape), saved once as PNG."""
+def _demo_image(image_dir: Path, code: str, colour: str, *, box: bool = False) -> str:
+    """A simple drawn product picture (a shirt-like shape, or a gift box for food), saved
+    once as PNG."""
     filename = f"demo-{code}.png"
     path = image_dir / filename
     if not path.exists():
         image = Image.new("RGB", (480, 480), "#fafafa")
         draw = ImageDraw.Draw(image)
-        draw.polygon([(140, 80), (200, 60), (280, 60), (340, 80), (420, 150), (370, 200),
-                      (340, 180), (340, 420), (140, 420), (140, 180), (110, 200), (60, 150)],
-                     fill=colour, outline="#333333")
+        if box:
+            draw.rectangle([(90, 140), (390, 400)], fill=colour, outline="#333333")
+            draw.rectangle([(225, 140), (255, 400)], fill="#f4c542")  # the ribbon
+        else:
+            draw.polygon([(140, 80), (200, 60), (280, 60), (340, 80), (420, 150), (370, 200),
+                          (340, 180), (340, 420), (140, 420), (140, 180), (110, 200), (60, 150)],
+                         fill=colour, outline="#333333")
         draw.text((190, 300), code[-4:], fill="#ffffff" if colour != "#f2f2f2" else "#333333")
         image.save(path, "PNG", optimize=True)
     return filename
