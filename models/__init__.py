@@ -33,12 +33,14 @@ from .newsletter import (
 )
 from .numbering import OrderSequence, next_order_no
 from .order_payment import Settlement
+from .order_tax import tax_totals
 from .orders import CORRECTABLE_PAIRS, Order, OrderEvent, OrderItem, Package
 from .people import AdminUser, Member, MemberStatus
 from .sessions import KeitaiSession
 from .shipment_rule import SlipDetails
 from .shop import ShopSettings
 from .statuses import OrderStatus, PackageStatus, PaymentMethod
+from .tax import Rounding, TaxRate, TaxSummary, summarize
 
 __all__ = [
     "CORRECTABLE_PAIRS", "AdminUser", "Base", "CartLine", "CheckoutDetails", "DomainError", "Fees",
@@ -50,4 +52,5 @@ __all__ = [
     "TransitionError", "Variant", "calculate_fees", "expired_provisional_orders",
     "find_by_confirm_token", "next_order_no", "now", "today", "place_order", "published_products",
     "queue_mail", "release_stock", "reserve_stock",
+    "Rounding", "TaxRate", "TaxSummary", "summarize", "tax_totals",
 ]

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, now
 from .errors import OutOfStock
+from .tax import TaxRate
 
 product_shelves = Table(
     "product_shelves",
@@ -73,6 +74,10 @@ class Product(Base):
     # Option axes, e.g. [{"name": "サイズ", "values": ["S", "M", "L"]}]; [] = no options.
     option_axes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     published: Mapped[bool] = mapped_column(Boolean, default=True)
+    # 税率 (models.tax.TaxRate): 10 標準 or 8 軽減; order lines copy it when ordered.
+    tax_rate: Mapped[int] = mapped_column(Integer, default=10)
+    # 販売期限 (shop-local time): the product cannot be bought after it; None = no end.
+    sale_ends_at: Mapped[datetime | None] = mapped_column(DateTime)
     # An ordered product is hidden, never deleted: order history keeps its rows.
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
@@ -91,6 +96,15 @@ class Product(Base):
     @property
     def total_stock(self) -> int:
         return sum(v.stock for v in self.variants)
+
+    @property
+    def reduced_rate(self) -> bool:
+        """Sold at the 軽減税率: marked 「※」 in carts and orders."""
+        return self.tax_rate == TaxRate.REDUCED
+
+    def sale_ended(self, at: datetime | None = None) -> bool:
+        """Whether the 販売期限 has passed at ``at`` (now): the product is then not for sale."""
+        return self.sale_ends_at is not None and (at or now()) > self.sale_ends_at
 
     def set_options(
         self, axes: Sequence[Mapping[str, Any]], stocks: Mapping[str, int | None]

@@ -85,8 +85,9 @@ def place_order(
     settings = ShopSettings.load(session)
     ordered_at = now()
     order = _new_order(details, ordered_at)
+    order.tax_rounding = settings.tax_rounding  # kept: 訂正 later rounds the same way
     for line in lines:
-        order.items.append(_reserve_line(session, line))
+        order.items.append(_reserve_line(session, line, ordered_at))
     order.recompute_totals(settings)
     if order.payment is PaymentMethod.CARD:
         order.charge_at_checkout(ordered_at)  # a guest awaiting confirmation is held below
@@ -133,14 +134,18 @@ def _new_order(details: CheckoutDetails, ordered_at: datetime) -> Order:
     )
 
 
-def _reserve_line(session: Session, line: CartLine) -> OrderItem:
+def _reserve_line(session: Session, line: CartLine, at: datetime) -> OrderItem:
     variant = session.get(Variant, line.variant_id)
     product = variant.product if variant else None
     if variant is None or product is None or product.deleted or not product.published:
         raise DomainError("カートの商品が見つかりません。カートを確認してください。")
+    if product.sale_ended(at):
+        raise DomainError(f"「{product.name}」は販売期限を過ぎたため、ご購入いただけません。"
+                          "カートから削除してください。")
     item = OrderItem(
         product_id=product.id, variant_id=variant.id, code=product.code, name=product.name,
         option_text=variant.option_text, unit_price=product.price, quantity=line.quantity,
+        tax_rate=product.tax_rate,
     )
     item.reserve(session)
     return item

@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .tax import REDUCED_MARK
+
 FIELD = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 
 # (field, what the shop owner sees in the 差込情報 list)
@@ -32,6 +34,7 @@ MERGE_FIELDS: tuple[tuple[str, str], ...] = (
     ("shipping_fee", "配送料"),
     ("wrapping_fee", "包装料"),
     ("total", "合計金額"),
+    ("tax_summary", "税率別の対象額と消費税"),
     ("payment_method", "決済方法"),
     ("delivery_date", "配送希望日"),
     ("delivery_time", "配送希望時間帯"),
@@ -86,6 +89,7 @@ def order_merge_values(order: Any, settings: Any, extra: Mapping[str, str] | Non
         "shipping_fee": yen(order.shipping_fee),
         "wrapping_fee": yen(order.wrapping_fee),
         "total": yen(order.total),
+        "tax_summary": order.tax_summary.text(),
         "payment_method": order.payment.label,
         "delivery_date": f"{order.delivery_date:%Y-%m-%d}" if order.delivery_date else "指定なし",
         "delivery_time": order.delivery_time or "指定なし",
@@ -112,8 +116,11 @@ def shop_merge_values(settings: Any) -> dict[str, str]:
 
 
 def items_text(order: Any) -> str:
+    """One line per active item; a reduced-rate line is marked 「※」 (``{{tax_summary}}``
+    carries the legend)."""
     lines = []
     for item in order.active_items:
         option = f"（{item.option_text}）" if item.option_text else ""
-        lines.append(f"{item.name}{option} {yen(item.unit_price)} × {item.quantity}")
+        mark = REDUCED_MARK if item.reduced_rate else ""
+        lines.append(f"{item.name}{option}{mark} {yen(item.unit_price)} × {item.quantity}")
     return "\n".join(lines)

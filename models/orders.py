@@ -25,6 +25,7 @@ from .base import Base, now
 from .catalog import release_stock, reserve_stock
 from .errors import TransitionError
 from .order_payment import OrderPayment
+from .order_tax import OrderTax
 from .shipment_rule import (
     SlipDetails,
     decide_shipment,
@@ -33,6 +34,7 @@ from .shipment_rule import (
 )
 from .shop import ShopSettings
 from .statuses import OrderStatus, PackageStatus
+from .tax import TaxRate
 
 S = OrderStatus
 
@@ -46,8 +48,8 @@ POSTGRESQL_ONLY_INDEXES = frozenset(f"ix_orders_{column}_trgm" for column in KEY
 MIGRATION_ONLY_INDEXES = frozenset({"ix_orders_tel_digits_trgm"})
 
 
-class Order(OrderPayment, Base):
-    """An order; its 決済 columns and rules are in ``OrderPayment``."""
+class Order(OrderPayment, OrderTax, Base):
+    """An order; its 決済 columns and rules are in ``OrderPayment``, its 消費税 in ``OrderTax``."""
 
     __tablename__ = "orders"
     __table_args__ = (
@@ -243,13 +245,15 @@ class Order(OrderPayment, Base):
         self._log(actor, f"商品取消を解除: {item.code} {item.name} {item.option_text}")
 
     def recompute_totals(self, settings: ShopSettings) -> None:
-        """Subtotal and fees from the active items; nothing left means nothing to pay."""
+        """Subtotal, fees and tax per rate from the active items; nothing left means
+        nothing to pay. The tax follows the lines' own rates and the order's rounding."""
         from .fees import calculate_fees
 
         self.subtotal = sum(item.amount for item in self.active_items)
         fees = calculate_fees(settings, self.subtotal, self.payment, self.wrapping)
         self.cod_fee, self.shipping_fee = fees.cod_fee, fees.shipping_fee
         self.wrapping_fee, self.total = fees.wrapping_fee, fees.total
+        self.recompute_tax()
 
     def update_memo(self, memo: str, actor: str) -> None:
         if memo != self.memo:
@@ -317,11 +321,18 @@ class OrderItem(Base):
     unit_price: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 税率 (models.tax.TaxRate) as ordered; a later change of the product's never applies.
+    tax_rate: Mapped[int] = mapped_column(Integer, default=10)
     order: Mapped[Order] = relationship(back_populates="items")
 
     @property
     def amount(self) -> int:
         return self.unit_price * self.quantity
+
+    @property
+    def reduced_rate(self) -> bool:
+        """A 軽減税率 line: marked 「※」 wherever lines are listed."""
+        return self.tax_rate == TaxRate.REDUCED
 
     def reserve(self, session: Session) -> None:
         if self.variant_id is not None:

@@ -10,6 +10,16 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import Base
 from .mail import MailProfileName, chosen_profile
+from .statuses import PaymentMethod
+from .tax import Rounding, TaxRate
+
+# What the 最終確認画面 and the 特定商取引法 page say until the shop words it itself.
+DEFAULT_DELIVERY_TIMING = "ご注文確定から3営業日以内に発送"
+DEFAULT_PAYMENT_TIMING_COD = "商品お受け取り時に配達員へお支払い"
+DEFAULT_PAYMENT_TIMING_CARD = "ご注文確定時に決済"
+# Without a 返品特約 of its own, a mail-order shop owes the legal right of return
+# (特定商取引法 第15条の3): 8 days from delivery, return postage paid by the buyer.
+DEFAULT_RETURNS_SUMMARY = "商品到着後8日以内に限り返品できます（返送料はお客様のご負担）。"
 
 
 def _default_cod_tiers() -> list[dict[str, Any]]:
@@ -64,6 +74,20 @@ class ShopSettings(Base):
     # メール設定: the carriers whose mail goes in the 3G-era form (旧端末向け), comma-
     # separated; every other carrier gets the standard profile (UTF-8, Unicode emoji).
     legacy_mail_carriers: Mapped[str] = mapped_column(String(60), default="")
+    # 消費税・インボイス: the rate new products get, the rounding of each rate's tax, and
+    # the 適格請求書発行事業者登録番号 ("" = not registered: the 納品書 is no 適格請求書).
+    default_tax_rate: Mapped[int] = mapped_column(Integer, default=TaxRate.STANDARD)
+    tax_rounding: Mapped[str] = mapped_column(String(10), default=Rounding.FLOOR)
+    invoice_number: Mapped[str] = mapped_column(String(14), default="")
+    # 最終確認画面 (特定商取引法 第12条の6) and the 特定商取引法 page, in the same words.
+    delivery_timing: Mapped[str] = mapped_column(String(200), default=DEFAULT_DELIVERY_TIMING)
+    payment_timing_cod: Mapped[str] = mapped_column(
+        String(200), default=DEFAULT_PAYMENT_TIMING_COD)
+    payment_timing_card: Mapped[str] = mapped_column(
+        String(200), default=DEFAULT_PAYMENT_TIMING_CARD)
+    returns_summary: Mapped[str] = mapped_column(String(200), default=DEFAULT_RETURNS_SUMMARY)
+    # The full 返品特約 elsewhere; "" = the shop's own page of ``returns_policy``.
+    returns_url: Mapped[str] = mapped_column(String(300), default="")
 
     @classmethod
     def load(cls, session: Session) -> ShopSettings:
@@ -82,6 +106,12 @@ class ShopSettings(Base):
     def mail_profile(self, carrier: str) -> MailProfileName:
         """The mail profile chosen in メール設定 for ``carrier``'s addresses."""
         return chosen_profile(self.legacy_mail_carriers, carrier)
+
+    def payment_timing(self, payment: str) -> str:
+        """支払時期 of a 決済方法 (``PaymentMethod`` value), as the shop words it."""
+        if payment == PaymentMethod.CARD:
+            return self.payment_timing_card
+        return self.payment_timing_cod
 
     def wrapping_fee(self, name: str | None) -> int:
         """Fee of the 包装オプション called ``name``; 0 for none or an unknown name."""

@@ -42,6 +42,9 @@ def cart_add() -> Response:
     if variant is None:
         flash_message("オプションを選んでください。")
         return redirect_to("storefront.product", product_id=product.id)
+    if product.sale_ended():
+        flash_message(f"「{product.name}」は販売期間が終了しました。")
+        return redirect_to("storefront.product", product_id=product.id)
     quantity = _int_field("quantity", 1)
     if not 1 <= quantity <= cart_store.MAX_QUANTITY:
         flash_message(f"数量は1～{cart_store.MAX_QUANTITY}で指定してください。")

@@ -14,7 +14,7 @@ from flask import request, session
 from werkzeug.wrappers import Response
 
 from ktaishop.payment import CardInput, PaymentDeclined, gateway
-from models import PaymentMethod, calculate_fees
+from models import Fees, PaymentMethod, TaxSummary, calculate_fees, summarize
 from models.base import today
 
 from . import bp, cart_store
@@ -41,6 +41,13 @@ def delivery_dates() -> list[date]:
 def fees_for(st: dict[str, Any], rows: list[cart_store.CartRow]):
     payment = PaymentMethod(st.get("payment", PaymentMethod.COD))
     return calculate_fees(shop(), cart_store.subtotal(rows), payment, st.get("wrapping") or None)
+
+
+def tax_for(rows: list[cart_store.CartRow], fees: Fees) -> TaxSummary:
+    """消費税 per rate of the cart with ``fees``, by the rule the order will be placed under."""
+    fee_total = fees.cod_fee + fees.shipping_fee + fees.wrapping_fee
+    lines = [(row.product.tax_rate, row.amount) for row in rows]
+    return summarize(lines, fee_total, shop().tax_rounding)
 
 
 def _need_cart() -> Response | None:

@@ -31,7 +31,7 @@ from models import (
 )
 
 from . import bp, cart_store
-from .checkout import _need, fees_for, save_state, state
+from .checkout import _need, fees_for, save_state, state, tax_for
 from .common import carrier_name, current_member, flash_message, redirect_to, render
 from .member_mail import ensure_guest_link_mail
 
@@ -75,12 +75,17 @@ def checkout_confirm() -> Response | str:
     rows = cart_store.rows()
     if not rows:
         return redirect_to("storefront.cart")
+    if ended := [row.product.name for row in rows if row.product.sale_ended()]:
+        flash_message("「" + "」「".join(ended) + "」は販売期限を過ぎたため、ご購入いただけません。"
+                      "カートから削除してください。")
+        return redirect_to("storefront.cart")
     fingerprint = _fingerprint(st)
     if not st.get("token") or st.get("fingerprint") != fingerprint:
         # A new token for what this page shows: 注文する on an older page is refused.
         st.update(token=secrets.token_urlsafe(24), fingerprint=fingerprint)
         save_state(st)
-    return render("checkout/confirm.html", st=st, rows=rows, fees=fees_for(st, rows),
+    fees = fees_for(st, rows)
+    return render("checkout/confirm.html", st=st, rows=rows, fees=fees, tax=tax_for(rows, fees),
                   guest=current_member() is None)
 
 

@@ -48,7 +48,7 @@ DEFAULTS = {
         "{{purchaser_name}} 様\n\n{{shop_name}}です。ご注文はまだ完了していません。\n"
         "下のURLを開いて「注文を確定する」を押すと注文が完了します。\n\n{{confirm_url}}\n\n"
         "有効期限：{{confirm_expires}}\n\n■注文番号：{{order_no}}\n{{items}}\n"
-        "合計金額：{{total}}\n\nお心当たりのない場合は、このメールを破棄してください。\n",
+        "合計金額：{{total}}\n{{tax_summary}}\n\nお心当たりのない場合は、このメールを破棄してください。\n",
     ),
 }
 

@@ -1,4 +1,5 @@
-"""Footer pages: 特定商取引法に基づく表記, プライバシーポリシー, お問い合わせ."""
+"""Footer pages: 特定商取引法に基づく表記, プライバシーポリシー, お問い合わせ, and the
+返品特約 in full (the 最終確認画面 links to it unless 設定 names a page elsewhere)."""
 
 from __future__ import annotations
 
@@ -19,3 +20,8 @@ def privacy() -> str:
 @bp.route("/contact")
 def contact() -> str:
     return render("pages/contact.html")
+
+
+@bp.route("/returns")
+def returns() -> str:
+    return render("pages/returns.html")

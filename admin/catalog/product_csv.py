@@ -4,7 +4,9 @@ One row per option combination (a product without options has one row); the rows
 product share コード and repeat its fields. Columns, by header name (any order):
 ``コード`` ``商品名`` ``販売価格`` (required), ``優先度`` ``商品説明`` ``在庫表示``
 ``公開`` ``商品陳列棚`` (names joined by ``|``) ``オプション`` (``サイズ:S カラー:白``)
-``在庫数``. A missing optional column leaves that field of an existing product as it is.
+``在庫数`` ``税率`` (``10`` or ``8``; empty: 設定's rate for new products) ``販売期限``
+(``2026-12-31 23:59``; empty: none). A missing optional column leaves that field of an
+existing product as it is (a new product gets 設定's rate and no 販売期限).
 
 The import is all-or-nothing: every row is checked first and every problem is
 reported with its Excel line; only a file without problems changes anything.
@@ -27,18 +29,21 @@ from admin import bp
 from admin.common.csv_read import CsvError, read_csv
 from admin.common.csv_write import CP932, ENCODINGS, content_disposition, csv_chunks
 from ktaishop.extensions import db
-from models import Product, Shelf, StockDisplay, now
+from models import Product, Shelf, ShopSettings, StockDisplay, TaxRate, now
 
-from .product_forms import MAX_COMBINATIONS, MAX_STOCK
+from .product_forms import MAX_COMBINATIONS, MAX_STOCK, SALE_END_MESSAGE, parse_sale_end
 
 HEADERS = ("コード", "商品名", "販売価格", "優先度", "商品説明", "在庫表示", "公開",
-           "商品陳列棚", "オプション", "在庫数")
+           "商品陳列棚", "オプション", "在庫数", "税率", "販売期限")
 REQUIRED = ("コード", "商品名", "販売価格")
 MAX_BYTES = 10 * 1024 * 1024
 MAX_SHOWN_ERRORS = 100
 SHELF_SEPARATOR = "|"
 DISPLAY_WORDS = {d.label: d.value for d in StockDisplay} | {d.value: d.value for d in StockDisplay}
 PUBLISHED_WORDS = {"公開": True, "1": True, "非公開": False, "0": False}
+# 税率 as a spreadsheet may hold it: 10, 10%, 標準, 標準税率 10% (NFKC-normalised first).
+RATE_WORDS = {word: rate for rate in TaxRate for word in (
+    str(rate.value), f"{rate.value}%", rate.label.replace(" ", ""), rate.label[:2])}
 CODE = re.compile(r"[A-Za-z0-9_\-]{1,40}")
 
 
@@ -65,7 +70,8 @@ def product_csv_export():
     ).all()
     rows = ([p.code, p.name, str(p.price), str(p.priority), p.description,
              StockDisplay(p.stock_display).label, "公開" if p.published else "非公開",
-             SHELF_SEPARATOR.join(s.name for s in p.shelves), v.option_text, str(v.stock)]
+             SHELF_SEPARATOR.join(s.name for s in p.shelves), v.option_text, str(v.stock),
+             str(p.tax_rate), f"{p.sale_ends_at:%Y-%m-%d %H:%M}" if p.sale_ends_at else ""]
             for p in products for v in p.variants)
     filename = f"products_{now():%Y%m%d_%H%M%S}.csv"
     return Response(csv_chunks(HEADERS, rows, encoding), mimetype="text/csv",
@@ -191,7 +197,24 @@ def _row_fields(line_no: int, row: dict[str, str], has: set[str],
         if published is None:
             errors.append(CsvError(line_no, "公開は「公開」か「非公開」にしてください。"))
         fields["published"] = published
+    _tax_fields(line_no, row, has, fields, errors)
     return fields
+
+
+def _tax_fields(line_no: int, row: dict[str, str], has: set[str], fields: dict[str, Any],
+                errors: list[CsvError]) -> None:
+    """税率 (empty: 設定's rate) and 販売期限 (empty: none), when their columns are there."""
+    if "税率" in has:
+        word = unicodedata.normalize("NFKC", row["税率"]).replace(" ", "")
+        rate = RATE_WORDS.get(word) if word else ShopSettings.load(db.session).default_tax_rate
+        if rate is None:
+            errors.append(CsvError(line_no, f"税率「{row['税率']}」は 10 か 8 にしてください。"))
+        fields["tax_rate"] = rate
+    if "販売期限" in has:
+        try:
+            fields["sale_ends_at"] = parse_sale_end(row["販売期限"])
+        except ValueError:
+            errors.append(CsvError(line_no, SALE_END_MESSAGE))
 
 
 def _row_shelves(line_no: int, row: dict[str, str], has: set[str],
@@ -278,7 +301,8 @@ def apply_import(plans: list[PlannedProduct]) -> tuple[int, int]:
         product = plan.product
         if product is None:
             product = Product(code=plan.code, description="", priority=0, published=True,
-                              stock_display=StockDisplay.SHOW.value, option_axes=[])
+                              stock_display=StockDisplay.SHOW.value, option_axes=[],
+                              tax_rate=ShopSettings.load(db.session).default_tax_rate)
             db.session.add(product)
             created += 1
         else:

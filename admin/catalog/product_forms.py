@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -34,8 +35,8 @@ from wtforms.validators import (
     Regexp,
 )
 
-from admin.common.fields import MultiCheckboxField, NumberField
-from models import StockDisplay
+from admin.common.fields import ChoiceField, MultiCheckboxField, NumberField
+from models import StockDisplay, TaxRate
 from models.catalog import option_combinations
 
 MAX_AXES = 3
@@ -45,6 +46,45 @@ MAX_STOCK = 999_999
 VALUE_SPLIT = re.compile(r"[,、，\n]+")
 # ":" and spaces separate axes and values inside a combination's text.
 BAD_OPTION_CHARS = re.compile(r"[:：\s]")
+# 販売期限 as typed or as Excel saves it: 2026-12-31 23:59, 2026/12/31 23:59, 2026-12-31.
+SALE_END = re.compile(r"([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})"
+                      r"(?:[ T]+([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?")
+SALE_END_MESSAGE = ("販売期限は「2026-12-31 23:59」の形（日付だけならその日の終わりまで）で"
+                    "入力してください。")
+TAX_RATE_CHOICES = [SelectChoice(str(rate.value), rate.label) for rate in TaxRate]
+
+
+def parse_sale_end(text: str) -> datetime | None:
+    """A 販売期限 from text; "" is none. The minute given is the last one on sale, a date
+    alone its whole day. Raises ValueError (``SALE_END_MESSAGE``) for anything else."""
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    if not text:
+        return None
+    match = SALE_END.fullmatch(text)
+    if match is None:
+        raise ValueError(SALE_END_MESSAGE)
+    year, month, day = (int(v) for v in match.groups()[:3])
+    hour, minute, second = match.groups()[3:]
+    try:
+        if hour is None:
+            return datetime(year, month, day, 23, 59, 59)
+        return datetime(year, month, day, int(hour), int(minute), int(second or 59))
+    except ValueError:
+        raise ValueError(SALE_END_MESSAGE) from None
+
+
+class SaleEndField(StringField):
+    """販売期限: a datetime or None; shown as 2026-12-31 23:59, refused in Japanese."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        if valuelist:
+            self.data = parse_sale_end(str(valuelist[0]))
+
+    def _value(self) -> str:
+        if isinstance(self.data, datetime):
+            return f"{self.data:%Y-%m-%d %H:%M}"
+        return self.raw_data[0] if self.raw_data else ""
 
 
 class ProductForm(FlaskForm):
@@ -60,6 +100,7 @@ class ProductForm(FlaskForm):
         InputRequired("販売価格を半角数字で入力してください。"),
         NumberRange(0, 9_999_999, "販売価格は0〜9,999,999円で入力してください。"),
     ])
+    tax_rate = ChoiceField("税率", coerce=int, choices=TAX_RATE_CHOICES, keep_when_missing=True)
     priority = NumberField("優先度", "優先度は数字で入力してください。", default=0, validators=[
         Optional(), NumberRange(-9999, 9999, "優先度は-9999〜9999で入力してください。"),
     ])
@@ -78,6 +119,7 @@ class ProductForm(FlaskForm):
     )
     shelves = MultiCheckboxField("商品陳列棚", coerce=int, choices=[])
     published = BooleanField("公開", default=True)
+    sale_ends_at = SaleEndField("販売期限")
 
 
 class ProductSearchForm(FlaskForm):

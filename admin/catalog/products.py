@@ -22,7 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from admin import bp
 from ktaishop.extensions import db
 from ktaishop.paging import Page, requested_page
-from models import Product, Shelf
+from models import Product, Shelf, ShopSettings
 
 from .images import (
     ImageRejected,
@@ -92,7 +92,9 @@ def _search_query(search: ProductSearchForm):
 
 @bp.route("/products/new", methods=["GET", "POST"])
 def product_new():
-    return _edit(Product(price=0, priority=0, published=True, option_axes=[]), is_new=True)
+    rate = ShopSettings.load(db.session).default_tax_rate  # 設定's 商品の税率（新規登録時）
+    return _edit(Product(price=0, priority=0, published=True, option_axes=[], tax_rate=rate),
+                 is_new=True)
 
 
 @bp.route("/products/<id:product_id>/edit", methods=["GET", "POST"])
@@ -189,6 +191,10 @@ def _apply(form: ProductForm, product: Product, options: OptionInput,
     product.code = (form.code.data or "").strip() or product.code
     product.name = form.name.data.strip()
     product.price = form.price.data
+    if form.tax_rate.data is not None:  # not posted: the product keeps its rate
+        product.tax_rate = form.tax_rate.data
+    if form.sale_ends_at.raw_data:  # an emptied field is posted as "": no end
+        product.sale_ends_at = form.sale_ends_at.data
     product.priority = form.priority.data or 0
     product.description = form.description.data or ""
     product.stock_display = form.stock_display.data

@@ -7,7 +7,7 @@ import unicodedata
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectMultipleField
+from wtforms import IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -49,3 +49,30 @@ class NumberField(IntegerField):
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class ChoiceField(SelectField):
+    """A pick-list refused in Japanese: a value not offered (or none) is
+    「<label>を選んでください。」, never WTForms' English.
+
+    With ``keep_when_missing`` a post without the field at all is no error and leaves
+    ``data`` None: the caller keeps what it has (a form from before the field existed).
+    """
+
+    def __init__(self, label: str, *, keep_when_missing: bool = False, **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)
+        self.keep_when_missing = keep_when_missing
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        if valuelist:
+            try:
+                self.data = self.coerce(valuelist[0])
+            except (TypeError, ValueError):
+                self.data = None
+
+    def pre_validate(self, form: Any) -> None:
+        if self.keep_when_missing and not self.raw_data:
+            return
+        if self.data is None or not any(choice.selected for choice in self.iter_choices()):
+            raise StopValidation(f"{self.label.text}を選んでください。")

@@ -21,7 +21,7 @@ from admin import bp
 from admin.common.fields import no_line_breaks
 from carrier_compat.address import is_valid_address
 from ktaishop.extensions import db
-from models import MailKind, MailTemplate, Order, ShopSettings
+from models import MailKind, MailTemplate, Order, ShopSettings, summarize
 from models.merge import MERGE_FIELDS, order_merge_values, render_merge, unknown_fields
 
 from .profiles import PROFILE_CARRIERS, mail_profile_form, template_previews
@@ -167,7 +167,8 @@ def sample_order() -> SimpleNamespace:
     """A made-up order for the preview when the shop has none to show."""
     from datetime import date, datetime
 
-    item = SimpleNamespace(name="Tシャツ", option_text="サイズ:M", unit_price=2000, quantity=1)
+    item = SimpleNamespace(name="Tシャツ", option_text="サイズ:M", unit_price=2000, quantity=1,
+                           reduced_rate=False)
     return SimpleNamespace(
         order_no="20081021_0000000004", ordered_at=datetime(2008, 10, 21, 14, 54, 49),
         status_enum=SimpleNamespace(label="注文完了"), purchaser_name="小林 亮子",
@@ -179,4 +180,5 @@ def sample_order() -> SimpleNamespace:
         shipping_fee=800, wrapping_fee=0, total=3115,
         payment=SimpleNamespace(label="代引き"), delivery_date=date(2008, 10, 23),
         delivery_time="午前中", wrapping="", note="", package=None,
+        tax_summary=summarize([(10, 2000)], 1115, "floor"),
     )

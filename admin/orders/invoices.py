@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from admin import bp
 from admin.common.records import order_or_404
 from ktaishop.extensions import db
-from models import Order, ShopSettings
+from models import Order, ShopSettings, today
 
 MAX_INVOICES = 200
 
@@ -34,5 +34,7 @@ def orders_invoices():
 
 
 def _invoices(orders: list[Order]):
+    """The sheets; with a 登録番号 in 設定 each is a 適格請求書 (seller, 登録番号, 発行日,
+    「※」 on reduced-rate lines, amount and tax per rate)."""
     return render_template("admin/orders/invoice.html", orders=orders,
-                           shop=ShopSettings.load(db.session))
+                           shop=ShopSettings.load(db.session), issued=today())

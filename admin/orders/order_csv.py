@@ -67,6 +67,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("total", "合計金額"),
     Column("memo", "メモ"),
     Column("carrier", "注文した端末 (docomo/au/softbank/smartphone/pc)"),
+    # 消費税 per rate (models.tax), added at the end: 8%対象額, 8%消費税, 10%対象額, 10%消費税
+    Column("taxable_8pct", "8%対象額"),
+    Column("tax_8pct", "8%消費税"),
+    Column("taxable_10pct", "10%対象額"),
+    Column("tax_10pct", "10%消費税"),
 )
 HEADER: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 
@@ -80,6 +85,7 @@ FIELDS = (
     "recipient_address", "delivery_date", "delivery_time", "wrapping", "note",
     "payment_method", "payment_status", "payment_reference", "paid_at", "subtotal",
     "cod_fee", "shipping_fee", "wrapping_fee", "total", "memo", "carrier",
+    "taxable_8pct", "tax_8pct", "taxable_10pct", "tax_10pct",
 )
 _fields_of = attrgetter(*FIELDS)
 
@@ -105,7 +111,7 @@ def cells(fields: Sequence[Any], items: Sequence[Any]) -> list[str]:
     (_id, order_no, ordered_at, status, p_name, p_kana, p_email, p_tel, p_zip, p_address,
      r_name, r_kana, r_tel, r_zip, r_address, delivery_date, delivery_time, wrapping, note,
      payment, payment_status, payment_ref, paid_at, subtotal, cod_fee, shipping_fee,
-     wrapping_fee, total, memo, carrier) = fields
+     wrapping_fee, total, memo, carrier, taxable_8, tax_8, taxable_10, tax_10) = fields
     item_lines, quantity = _items(items)
     return [
         order_no, _when(ordered_at), _STATUS[status], p_name, p_kana, p_email, p_tel, p_zip,
@@ -113,7 +119,7 @@ def cells(fields: Sequence[Any], items: Sequence[Any]) -> list[str]:
         delivery_time, wrapping, note, _PAYMENT[payment], payment_status, payment_ref,
         _when(paid_at), item_lines, quantity,
         str(subtotal), str(cod_fee), str(shipping_fee), str(wrapping_fee), str(total), memo,
-        carrier,
+        carrier, str(taxable_8), str(tax_8), str(taxable_10), str(tax_10),
     ]
 
 

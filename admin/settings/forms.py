@@ -32,6 +32,8 @@ from wtforms.validators import (
 from admin.common.fields import NumberField
 from models import ShopSettings
 
+from .terms_forms import TaxAndTermsFields
+
 TIER_ROWS = 6
 WRAPPING_ROWS = 6
 MAX_TIME_SLOTS = 12
@@ -59,19 +61,22 @@ class WrappingForm(Form):
     fee = _yen("包装料金", Optional())
 
 
-class ShopSettingsForm(FlaskForm):
+class ShopSettingsForm(TaxAndTermsFields, FlaskForm):
     shop_name = StringField("ショップ名", validators=[
         DataRequired("ショップ名を入力してください。"),
         Length(max=100, message="ショップ名は100文字以内で入力してください。")])
     seller = StringField("販売業者", validators=[
+        DataRequired("販売業者を入力してください（特定商取引法に基づく表記に必要です）。"),
         Length(max=100, message="販売業者は100文字以内で入力してください。")])
     manager = StringField("運営責任者", validators=[
         Length(max=100, message="運営責任者は100文字以内で入力してください。")])
     zip_code = StringField("郵便番号", validators=[Optional(), Regexp(
         r"^[0-9]{3}-?[0-9]{4}$", message="郵便番号は7桁の半角数字で入力してください。")])
     address = StringField("所在地", validators=[
+        DataRequired("所在地を入力してください（特定商取引法に基づく表記に必要です）。"),
         Length(max=200, message="所在地は200文字以内で入力してください。")])
-    tel = StringField("電話番号", validators=[Optional(), Regexp(
+    tel = StringField("電話番号", validators=[DataRequired(
+        "電話番号を入力してください（特定商取引法に基づく表記に必要です）。"), Regexp(
         r"^[0-9\-]{1,20}$", message="電話番号は半角数字とハイフンで入力してください。")])
     fax = StringField("FAX番号", validators=[Optional(), Regexp(
         r"^[0-9\-]{1,20}$", message="FAX番号は半角数字とハイフンで入力してください。")])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SHELVES = ("Tシャツ", "雑貨", "おすすめ")
+SHELVES = ("Tシャツ", "雑貨", "おすすめ", "食品")
 
 # (code, name, price, priority, shelves, sizes?, description, colour)
 PRODUCTS = (
@@ -63,6 +63,15 @@ PRODUCTS = (
         "数量限定！残りわずかです。",
         "#7f8c8d",
     ),
+)
+
+# Food at the reduced 8% rate (軽減税率), the rest of the shop at 10%:
+# (code, name, price, priority, shelves, description, colour, days left on sale or None)
+FOODS = (
+    ("goods000013", "ご当地チョコレート", 648, 85, (2, 3),
+     "季節限定のチョコレート。販売期限までのご注文分をお届けします。", "#6b3e26", 30),
+    ("goods000014", "緑茶ティーバッグ", 540, 15, (3,), "静岡県産の緑茶、20袋入り。", "#5a8f29",
+     None),
 )
 
 SIZES = ("S", "M", "L")
@@ -126,6 +135,7 @@ ORDER_CONFIRMATION_BODY = """{{purchaser_name}} 様
 配送料：{{shipping_fee}}
 包装料：{{wrapping_fee}}
 合計金額：{{total}}
+{{tax_summary}}
 
 ■決済方法：{{payment_method}}
 ■配送先：{{recipient_name}} 様 {{recipient_address}}
@@ -167,6 +177,7 @@ GUEST_CONFIRMATION_BODY = """{{purchaser_name}} 様
 ■注文番号：{{order_no}}
 {{items}}
 合計金額：{{total}}
+{{tax_summary}}
 
 お心当たりのない場合は、このメールを破棄してください。
 """

@@ -34,6 +34,7 @@ from models import (
     Shelf,
     ShopSettings,
     SlipDetails,
+    TaxRate,
     Variant,
     now,
     place_order,
@@ -56,9 +57,10 @@ def seed(session: Session) -> bool:
     _settings(session)
     _templates(session)
     variants = _catalog(session)
+    foods = _foods(session)
     members = _members(session)
     session.flush()
-    _orders(session, variants, members)
+    _orders(session, variants, members, foods)
     _mark_demo_mail_sent(session)
     return True
 
@@ -77,6 +79,10 @@ def _settings(session: Session) -> None:
         "商品到着後7日以内、未使用品に限り返品を承ります。送料はお客様ご負担です。"
     )
     settings.privacy_policy = "お預かりした個人情報は、商品の発送とご連絡にのみ利用します。"
+    settings.returns_summary = "商品到着後7日以内・未使用品に限り返品可（送料はお客様負担）。"
+    # A made-up 適格請求書発行事業者登録番号 (its check digit is right), so the demo's
+    # 納品書 is a 適格請求書.
+    settings.invoice_number = "T9234567890123"
 
 
 def _templates(session: Session) -> None:
@@ -109,16 +115,39 @@ def _catalog(session: Session) -> list[Variant]:
     return variants
 
 
-def _demo_image(image_dir: Path, code: str, colour: str) -> str:
-    """A simple drawn product picture (a shirt-like shape), saved once as PNG."""
+def _foods(session: Session) -> list[Variant]:
+    """The reduced-rate (8%) products, one with a 販売期限; on the shelves made before."""
+    shelves = session.scalars(select(Shelf).order_by(Shelf.position)).all()
+    image_dir = Path(current_app.config["IMAGE_DIR"])
+    variants = []
+    for code, name, price, priority, on, text, colour, days in data.FOODS:
+        product = Product(code=code, name=name, price=price, priority=priority, description=text,
+                          shelves=[shelves[i] for i in on], tax_rate=TaxRate.REDUCED,
+                          variants=[Variant(option_text="", stock=50)])
+        product.image1 = _demo_image(image_dir, code, colour, box=True)
+        if days is not None:
+            product.sale_ends_at = (now() + timedelta(days=days)).replace(hour=23, minute=59,
+                                                                          second=59)
+        session.add(product)
+        variants.extend(product.variants)
+    return variants
+
+
+def _demo_image(image_dir: Path, code: str, colour: str, *, box: bool = False) -> str:
+    """A simple drawn product picture (a shirt-like shape, or a gift box for food), saved
+    once as PNG."""
     filename = f"demo-{code}.png"
     path = image_dir / filename
     if not path.exists():
         image = Image.new("RGB", (480, 480), "#fafafa")
         draw = ImageDraw.Draw(image)
-        draw.polygon([(140, 80), (200, 60), (280, 60), (340, 80), (420, 150), (370, 200),
-                      (340, 180), (340, 420), (140, 420), (140, 180), (110, 200), (60, 150)],
-                     fill=colour, outline="#333333")
+        if box:
+            draw.rectangle([(90, 140), (390, 400)], fill=colour, outline="#333333")
+            draw.rectangle([(225, 140), (255, 400)], fill="#f4c542")  # the ribbon
+        else:
+            draw.polygon([(140, 80), (200, 60), (280, 60), (340, 80), (420, 150), (370, 200),
+                          (340, 180), (340, 420), (140, 420), (140, 180), (110, 200), (60, 150)],
+                         fill=colour, outline="#333333")
         draw.text((190, 300), code[-4:], fill="#ffffff" if colour != "#f2f2f2" else "#333333")
         image.save(path, "PNG", optimize=True)
     return filename
@@ -143,12 +172,15 @@ DEMO_STATUSES = (
 )
 
 
-def _orders(session: Session, variants: list[Variant], members: list[Member]) -> None:
+def _orders(session: Session, variants: list[Variant], members: list[Member],
+            foods: list[Variant]) -> None:
     rng = random.Random(20081021)
     today = now()
     for i, final in enumerate(DEMO_STATUSES):
         member = members[i % len(members)]
         lines = [CartLine(v.id, rng.randint(1, 2)) for v in rng.sample(variants[:-1], k=1 + i % 2)]
+        if i % 3 == 1:  # some carts mix 8% food with 10% goods, as the 納品書 shows them
+            lines.append(CartLine(foods[i % len(foods)].id, 1))
         details = CheckoutDetails(
             purchaser=Person(member.name, member.kana, member.tel, member.email,
                              member.zip_code, member.address),
@@ -266,6 +298,7 @@ def _bulk_rows(rng, products, statuses, start, first_no, size):
             "payment_method": "cod" if cod else "card", "subtotal": subtotal,
             "cod_fee": 315 if cod else 0, "shipping_fee": 800, "wrapping_fee": 0,
             "total": total, "instructed_by_download": status in ("instructed", "done"),
+            "taxable_10pct": total, "tax_10pct": total * 10 // 110,
             "memo": "", "note": "", "delivery_time": "", "wrapping": "",
             "payment_status": "未決済", "payment_reference": "",
         })

@@ -63,7 +63,8 @@ SMALL_MEMBERS = [
 def small_shop(app, db, shelves):
     """A shop like the demo's, but quick: no password hashing, a handful of rows.
 
-    Products goods000001 (サイズ S/M/L, on Tシャツ, with a 480 px picture),
+    The shop information the 特定商取引法 page needs (設定 refuses to save without it);
+    products goods000001 (サイズ S/M/L, on Tシャツ, with a 480 px picture),
     goods000002-000004 and goods000012 (残りわずか表示); four members on four carriers;
     orders: three 注文完了, one 出荷指示, one キャンセル and one guest 仮注文.
     """
@@ -76,10 +77,14 @@ def small_shop(app, db, shelves):
         PaymentMethod,
         Person,
         Product,
+        ShopSettings,
         Variant,
         place_order,
     )
 
+    settings = ShopSettings.load(db)
+    settings.seller, settings.tel = "株式会社ケータイ通販", "03-0000-0000"
+    settings.zip_code, settings.address = "1046022", "東京都中央区晴海1-8-10"
     image_dir = Path(app.config["IMAGE_DIR"])
     image_dir.mkdir(parents=True, exist_ok=True)
     Image.new("RGB", (480, 480), "#c36").save(image_dir / "small-tee.png")

@@ -29,7 +29,9 @@ def test_demo_shop_looks_like_the_manual(runner, db):
     assert 15 <= len(orders) <= 30
     assert set(Counter(o.status for o in orders)) == STATUSES
     assert {o.payment_method for o in orders} == {"cod", "card"}
-    assert db.scalar(select(func.count()).select_from(Product)) == 12
+    # The manual's 12 products, plus two foods at the reduced 8% rate (消費税 by rate).
+    rates = Counter(db.scalars(select(Product.tax_rate)))
+    assert rates == {10: 12, 8: 2}
     assert db.scalar(select(func.count()).select_from(Shelf)) >= 3
     sized = db.scalars(select(Product).where(Product.code == "goods000001")).one()
     assert [v.option_text for v in sized.variants] == ["サイズ:S", "サイズ:M", "サイズ:L"]

@@ -29,6 +29,12 @@ def settings_data(token: str, **overrides: str) -> dict[str, str]:
         "delivery_range_days": "10", "guest_confirmation": "y", "confirmation_hours": "48",
         "low_stock_threshold": "5", "mail_from": "info@shop.example",
         "mail_bcc": "copy@shop.example",
+        # 消費税・インボイス and the 最終確認画面's words
+        "default_tax_rate": "10", "tax_rounding": "floor", "invoice_number": "",
+        "delivery_timing": "ご注文確定から3営業日以内に発送",
+        "payment_timing_cod": "商品お受け取り時に配達員へお支払い",
+        "payment_timing_card": "ご注文確定時に決済",
+        "returns_summary": "商品到着後7日以内に限り返品できます。", "returns_url": "",
     }
     tiers = [("3000", "200"), ("", "500")]
     for i in range(6):
