@@ -60,6 +60,8 @@ def from_env(instance: Path) -> dict[str, Any]:
         "IMAGE_DIR": env("KTAISHOP_IMAGE_DIR") or str(instance / "images"),
         # Messages per second the worker sends; carrier mail servers throttle.
         "MAIL_RATE": float(env("KTAISHOP_MAIL_RATE") or 20),
+        # Where rate-limit counts live; default: the shop's database (ktaishop.ratelimit).
+        "RATELIMIT_STORAGE_URL": env("KTAISHOP_RATELIMIT_STORAGE_URL") or None,
         "SEND_MAIL_IN_PROCESS": env("KTAISHOP_SEND_MAIL_IN_PROCESS", "0") == "1",
     }
 

@@ -60,6 +60,10 @@ class ShopSettings(Base):
     confirmation_hours: Mapped[int] = mapped_column(Integer, default=24)
     easy_login: Mapped[bool] = mapped_column(Boolean, default=False)
     low_stock_threshold: Mapped[int] = mapped_column(Integer, default=3)
+    # セキュリティ: unconfirmed guest orders (仮注文) one mail address or one handset may
+    # hold at once, and whether every admin must log in with 二段階認証.
+    provisional_limit: Mapped[int] = mapped_column(Integer, default=2)
+    require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False)
 
     @classmethod
     def load(cls, session: Session) -> ShopSettings:
