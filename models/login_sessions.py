@@ -2,10 +2,10 @@
 
 A browser's session (a signed cookie, or a keitai URL session) holds only a random
 token; this table says whose login that token is. A login is over when its row is
-gone (logout ends every login of that person, wherever it was made), when it is past ``expires_at``, or when the person's
-``session_generation`` moved on (a new password, set by themselves or by another
-admin): a copied cookie then opens nothing. Only the SHA-256 of a token is stored,
-so a leaked table cannot be replayed.
+gone (logout ends every login of that person, wherever it was made), when it is past
+``expires_at``, or when the person's ``session_generation`` moved on (a new password,
+set by themselves or by another admin): a copied cookie then opens nothing. Only the
+SHA-256 of a token is stored, so a leaked table cannot be replayed.
 """
 
 from __future__ import annotations

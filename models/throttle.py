@@ -28,7 +28,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import Base, now
 
-THROTTLED = "ログインの失敗が続いたため、しばらくログインできません。{wait}ほど待ってからお試しください。"
+THROTTLED = ("ログインの失敗が続いたため、しばらくログインできません。"
+             "{wait}ほど待ってからお試しください。")
 
 
 @dataclass(frozen=True)
