@@ -21,13 +21,22 @@ def make_folders(instance: Path, config: Mapping[str, Any]) -> None:
 
     Before anything opens a file there: SQLite cannot create a database in a folder
     that does not exist. Both are made private (0700: the database holds customers'
-    data); an existing folder keeps its mode. Mail, image and upload folders are made
-    by their writers, inside these.
+    data); an existing folder keeps its mode. The SQLite file itself is created (or
+    kept) 0600 - SQLite gives its -wal and -shm files the database file's mode. Mail,
+    image and upload folders are made by their writers, inside these.
     """
     _private_folder(instance)
     database = _sqlite_file(str(config["DATABASE_URL"]))
     if database is not None:
         _private_folder(database.parent)
+        _private_file(database)
+
+
+def _private_file(path: Path) -> None:
+    """``path`` exists and only its owner may read it (an empty file is a new database)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
 
 
 def _private_folder(path: Path) -> None:

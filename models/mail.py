@@ -45,6 +45,13 @@ class MailKind(enum.StrEnum):
         return self is MailKind.GENERAL
 
 
+# Mails carrying a link that acts for its reader (confirm an order, set a password,
+# change an address): once sent, the stored copy keeps the link masked.
+SECRET_LINK_KINDS = frozenset({
+    MailKind.GUEST_CONFIRMATION, MailKind.MEMBER_REGISTRATION, MailKind.PASSWORD_RESET,
+    MailKind.EMAIL_CHANGE, MailKind.ALREADY_REGISTERED,
+})
+
 _KIND_LABELS = {
     MailKind.ORDER_CONFIRMATION: "受注確認",
     MailKind.SHIPPING_NOTICE: "出荷通知",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import request
 from flask_login import current_user
+from sqlalchemy import inspect
 
 from ktaishop.extensions import db
 from models.audit import record
@@ -18,3 +19,9 @@ def audit(action: str, target: str = "", detail: str = "", actor: str | None = N
     if actor is None:
         actor = current_user.login if current_user.is_authenticated else ""
     record(db.session, actor, action, target, detail, client=request.remote_addr or "")
+
+
+def changed_fields(row: object) -> str:
+    """The columns of ``row`` changed in this transaction, for an entry's 内容."""
+    names = [attr.key for attr in inspect(row).attrs if attr.history.has_changes()]
+    return f"変更した項目: {', '.join(names)}" if names else "変更なし"

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from admin import bp
+from admin.common.audit import audit
 from carrier_compat.decomail import DecoMailError, deco_size_report
 from ktaishop.extensions import db
 from ktaishop.mail import newsletter_mail
@@ -193,6 +194,7 @@ def newsletter_test(newsletter_id: int):
     if error is None:
         test = newsletter_mail.queue_test(db.session, newsletter, form.address.data.strip())
         error = send_now(db.session, test)
+    audit("newsletter", newsletter.subject, f"テスト送信: {form.address.data.strip()}")
     db.session.commit()
     if error:
         flash(f"テスト送信できませんでした: {error}", "error")
@@ -244,9 +246,11 @@ def newsletter_send(newsletter_id: int):
     if when is not None:
         newsletter.status, newsletter.scheduled_at = NewsletterStatus.SCHEDULED, when
         flash(f"{when:%Y-%m-%d %H:%M} に送信するよう予約しました。", "info")
+        audit("newsletter", newsletter.subject, f"送信予約: {when:%Y-%m-%d %H:%M}")
     else:
         count = newsletter_mail.start(db.session, newsletter)
         flash(f"{count:,}人への送信を始めました。", "info")
+        audit("newsletter", newsletter.subject, f"送信開始: {count:,}人")
     db.session.commit()
     return _to_detail(newsletter)
 

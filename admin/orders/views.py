@@ -13,6 +13,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from admin import bp
+from admin.common.audit import audit
 from admin.common.csv_write import ENCODINGS
 from admin.common.records import actor, order_or_404
 from ktaishop.extensions import db
@@ -80,6 +81,7 @@ def orders_cancel(order_id: int):
     order = order_or_404(order_id, lock=True)
     try:
         cancel_order(db.session, order, actor())
+        audit("order_cancel", order.order_no, "取消")
         db.session.commit()
     except (DomainError, PaymentDeclined) as error:
         db.session.rollback()
@@ -98,6 +100,7 @@ def orders_correct(order_id: int):
         cancelled = {int(v) for v in request.form.getlist("cancel_item") if v.isdigit()}
         try:
             _apply_correction(order, OrderStatus(form.status.data), cancelled, form.memo.data)
+            audit("order_correct", order.order_no, f"注文状態: {order.status_enum.label}")
             db.session.commit()
         except (DomainError, PaymentDeclined) as error:
             db.session.rollback()

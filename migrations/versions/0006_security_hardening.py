@@ -8,8 +8,8 @@
 * ``rate_limits``: the counters of the mail rate limits, shared by every process.
 * ``orders.hold_client`` and ``shop_settings.provisional_limit``: 仮注文 per shopper;
   ``shop_settings.require_two_factor``: 二段階認証 for every admin.
-* Sent mail no longer keeps its confirmation, reset or unsubscribe links readable:
-  the tokens in ``outbox.body`` (sent or failed) and ``mail_log.body`` are masked.
+* Sent mail no longer keeps its confirmation and reset links readable: the tokens in
+  ``outbox.body`` (sent or failed mail of those kinds) and ``mail_log.body`` are masked.
 
 Revision ID: 0006
 Revises: 0005
@@ -21,7 +21,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from models.mail import mask_link_tokens
+from models.mail import SECRET_LINK_KINDS, mask_link_tokens
 
 revision = "0006"
 down_revision = "0005"
@@ -101,9 +101,10 @@ def _mask_stored_links() -> None:
     """Mask the tokens of links in mail already sent (left from before this revision)."""
     bind = op.get_bind()
     outbox = sa.table("outbox", sa.column("id", sa.Integer), sa.column("body", sa.Text),
-                      sa.column("status", sa.String))
+                      sa.column("status", sa.String), sa.column("kind", sa.String))
     mail_log = sa.table("mail_log", sa.column("id", sa.Integer), sa.column("body", sa.Text))
-    done = outbox.c.status.in_(["sent", "failed", "cancelled"])
+    done = outbox.c.status.in_(["sent", "failed", "cancelled"]) & outbox.c.kind.in_(
+        [str(kind) for kind in SECRET_LINK_KINDS])
     for table, where in ((outbox, done), (mail_log, sa.true())):
         rows = bind.execute(sa.select(table.c.id, table.c.body).where(where)).all()
         for row_id, body in rows:
