@@ -57,7 +57,10 @@ class ShopSettings(Base):
     delivery_lead_days: Mapped[int] = mapped_column(Integer, default=3)
     delivery_range_days: Mapped[int] = mapped_column(Integer, default=14)
     guest_confirmation: Mapped[bool] = mapped_column(Boolean, default=True)
-    confirmation_hours: Mapped[int] = mapped_column(Integer, default=24)
+    # How long a guest's 仮注文 holds its stock waiting for the mailed link: long enough
+    # to read the mail on a handset, short enough that unconfirmed orders do not keep
+    # the last units from everyone for a day (was 24).
+    confirmation_hours: Mapped[int] = mapped_column(Integer, default=3)
     easy_login: Mapped[bool] = mapped_column(Boolean, default=False)
     low_stock_threshold: Mapped[int] = mapped_column(Integer, default=3)
     # セキュリティ: unconfirmed guest orders (仮注文) one mail address or one handset may
