@@ -42,6 +42,12 @@ class DatabaseStorage(Storage):
     Each call runs in a short transaction of its own on the current app's engine
     (never the request's session, whose transaction belongs to the view). ``incr`` is
     one atomic upsert, so processes racing on one key never lose a hit.
+
+    Limits are checked before the view's body runs, but after the blueprint's own
+    ``before_request`` (the admin's login check reads the admin). On SQLite every
+    transaction takes the write lock (``BEGIN IMMEDIATE``, ktaishop.db), so such a
+    read-only transaction of the request is ended first; the view has changed nothing
+    yet, and its own work starts a new one.
     """
 
     STORAGE_SCHEME = ["ktaishop-db"]
@@ -50,7 +56,13 @@ class DatabaseStorage(Storage):
     def base_exceptions(self) -> type[Exception]:
         return SQLAlchemyError
 
+    @staticmethod
+    def _free_sqlite_lock() -> None:
+        if db.engine.dialect.name == "sqlite" and db.session.in_transaction():
+            db.session.commit()
+
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        self._free_sqlite_lock()
         moment = time.time()
         table = RateLimitCounter.__table__
         dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
@@ -68,6 +80,7 @@ class DatabaseStorage(Storage):
         return int(hits)
 
     def get(self, key: str) -> int:
+        self._free_sqlite_lock()
         table = RateLimitCounter.__table__
         with db.engine.connect() as connection:
             hits = connection.execute(select(table.c.hits).where(
@@ -75,6 +88,7 @@ class DatabaseStorage(Storage):
         return int(hits or 0)
 
     def get_expiry(self, key: str) -> float:
+        self._free_sqlite_lock()
         table = RateLimitCounter.__table__
         with db.engine.connect() as connection:
             expires = connection.execute(

@@ -8,7 +8,16 @@ and while sending a live progress bar (送信済/失敗/残り) with 一時停�
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
