@@ -46,11 +46,13 @@ class PreparedImage:
 
 
 def check_upload(data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES,
-                 max_pixels: int = MAX_PIXELS, animation: bool = False) -> PreparedImage:
+                 max_pixels: int = MAX_PIXELS, animation: bool = False,
+                 kinds: str = "JPEG・PNG・GIF") -> PreparedImage:
     """Validate and re-encode an uploaded file, or raise ImageRejected.
 
     ``animation`` keeps every frame of an animated GIF (デコメール images move);
     otherwise the first frame is kept (handsets show product photos as stills).
+    ``kinds`` names the accepted formats in the messages, as the screen lists them.
     """
     if not data:
         raise ImageRejected("ファイルが空です。")
@@ -64,7 +66,7 @@ def check_upload(data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES,
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             with Image.open(io.BytesIO(data)) as opened:
-                loaded = _load_checked(opened, max_pixels)
+                loaded = _load_checked(opened, max_pixels, kinds)
                 frames = _gif_frames(opened) if animation and loaded[1] == "GIF" else []
         except ImageRejected:
             raise
@@ -72,7 +74,7 @@ def check_upload(data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES,
             raise ImageRejected("画像の縦横のサイズが大きすぎます。") from error
         except UnidentifiedImageError as error:
             raise ImageRejected(
-                "画像ファイルではありません。JPEG・PNG・GIFの画像を選んでください。"
+                f"画像ファイルではありません。{kinds}の画像を選んでください。"
             ) from error
         except (OSError, SyntaxError, ValueError, EOFError) as error:
             raise ImageRejected("画像ファイルが壊れているため読み込めません。") from error
@@ -81,10 +83,11 @@ def check_upload(data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES,
     return _reencode(loaded)
 
 
-def _load_checked(opened: Image.Image, max_pixels: int) -> tuple[Image.Image, str]:
+def _load_checked(opened: Image.Image, max_pixels: int,
+                  kinds: str) -> tuple[Image.Image, str]:
     if opened.format not in FORMATS:
         raise ImageRejected(
-            f"{opened.format or '不明'}形式の画像は使えません。JPEG・PNG・GIFにしてください。"
+            f"{opened.format or '不明'}形式の画像は使えません。{kinds}にしてください。"
         )
     if opened.width * opened.height > max_pixels:
         raise ImageRejected(

@@ -148,7 +148,7 @@ def check_image(data: bytes) -> PreparedImage:
     :raise admin.common.images.ImageRejected: with the Japanese message to show.
     """
     return check_upload(data, max_bytes=MAX_IMAGE_BYTES, max_pixels=MAX_IMAGE_PIXELS,
-                        animation=True)
+                        animation=True, kinds="GIF・JPEG・PNG")
 
 
 def image_url_pattern(newsletter_id: int) -> re.Pattern[str]:
