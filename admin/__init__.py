@@ -13,8 +13,8 @@ from flask_login import current_user
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
                static_folder="static", static_url_path="/static")
 
-# Endpoints anyone may reach: the login screen and the admin's stylesheet.
-PUBLIC_ENDPOINTS = frozenset({"admin.login", "admin.static"})
+# Endpoints anyone may reach: the login screens and the admin's stylesheet.
+PUBLIC_ENDPOINTS = frozenset({"admin.login", "admin.login_code", "admin.static"})
 
 
 @bp.before_request

@@ -12,4 +12,5 @@ MENU: tuple[tuple[str, str], ...] = (
     ("メール配信", "admin.newsletters"),
     ("設定", "admin.settings"),
     ("携帯表示確認", "admin.preview"),  # beyond the manual: the storefront as each handset
+    ("操作ログ", "admin.audit_log"),  # beyond the manual: who did what (issue #13)
 )

@@ -16,6 +16,7 @@ from werkzeug.routing import BuildError
 from werkzeug.test import EnvironBuilder
 
 from carrier_compat import detect
+from ktaishop.security import csp_nonce
 
 from . import bp
 
@@ -88,6 +89,9 @@ def _get(path: str, user_agent: str):
                       headers={"User-Agent": user_agent})
 
 
+# The sandboxed srcdoc frame inherits the admin page's CSP; the shop's own <style>
+# elements in it get this response's nonce (the shop's pages carry no scripts).
+STYLE_TAG = re.compile(r"<style(?=[\s>])", re.I)
 IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]+)(")', re.I)
 MAX_INLINE_IMAGE = 512 * 1024
 
@@ -151,6 +155,7 @@ def preview():
     else:
         result = fetch(path, HANDSETS[carrier][1])
         result.text, result.image_bytes = inline_images(result.text, HANDSETS[carrier][1])
+        result.text = STYLE_TAG.sub(f'<style nonce="{csp_nonce()}"', result.text)
     return render_template("admin/preview/preview.html", handsets=HANDSETS, carrier=carrier,
                            path=path or raw_path, result=result, error=error)
 

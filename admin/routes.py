@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from admin import bp
 
-from . import auth, catalog, dashboard, delivery, mail, members, orders, preview, settings  # noqa: F401
+from . import (  # noqa: F401  # noqa: F401  (アカウント and 二段階認証; 操作ログ)
+    account,
+    audit,
+    auth,
+    catalog,
+    dashboard,
+    delivery,
+    mail,
+    members,
+    orders,
+    preview,
+    settings,
+)
 from .common import paging  # noqa: F401  (the pager's template global)
 
 __all__ = ["bp"]

@@ -76,12 +76,16 @@ def current_carrier() -> Carrier:
     return detect_carrier(request.environ, current_app._get_current_object())  # type: ignore[attr-defined]
 
 
-def regenerate_session() -> str | None:
-    """Give the current cookie-less session a new key (call at login).
+def regenerate_session(leave: dict[str, Any] | None = None) -> str | None:
+    """Give the current cookie-less session a new key (at login, and whenever the
+    session gains something worth stealing).
 
     The old key is deleted from the store at once, so a key planted in a link
-    (session fixation) stops working. Returns the new key, or ``None`` for
-    cookie-capable clients, whose signed-cookie session has no server-side key.
+    (session fixation) stops working. With ``leave``, the old key instead keeps only
+    those values: a double press of the button that moved the session (its old page
+    still names the old key) then finds what the first press did, and nothing else.
+    Returns the new key, or ``None`` for cookie-capable clients, whose signed-cookie
+    session has no server-side key.
     """
     current = session._get_current_object()  # type: ignore[attr-defined]
     if not isinstance(current, KeitaiSession):
@@ -90,7 +94,11 @@ def regenerate_session() -> str | None:
     new_key = current.regenerate()
     interface = current_app.session_interface
     if old is not None and isinstance(interface, KeitaiSessionInterface):
-        interface.store.delete(old)
+        if leave is None:
+            interface.store.delete(old)
+        else:
+            interface.save_record(old, dict(leave), current.binding)
+            current.replaced_key = None  # kept, not deleted, when the session is saved
     return new_key
 
 

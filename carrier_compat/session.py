@@ -9,8 +9,12 @@ Contracts:
   session's contents never travel in the URL.
 * A session expires after ``idle`` (30 minutes) without a request; every request
   that uses it moves the expiry forward.
-* A session is bound to the carrier name and model that created it: a key presented
-  by any other handset opens a fresh, empty session (the original is left alone).
+* A session is bound to the carrier name, the model and the client that created it
+  (:func:`client_binding`: the subscriber ID when the gateway sent one, else whether
+  the request came through the carrier's gateway): a key presented by any other
+  handset - another subscriber, or a PC posing as a handset - opens a fresh, empty
+  session (the original is left alone). A key is only ever accepted from the client
+  it was issued to, as far as the carrier lets us tell.
 * :meth:`KeitaiSession.regenerate` (used by ``carrier_compat.flask.regenerate_session``
   at login) switches to a new key; the old key is deleted from the store.
 * An empty session is never stored and produces no key in the page.
@@ -18,6 +22,7 @@ Contracts:
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import threading
@@ -37,6 +42,19 @@ ENVIRON_CARRIER = "carrier_compat.carrier"
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def client_binding(carrier: Any) -> str:
+    """Which client a cookie-less session belongs to, as far as the request tells.
+
+    ``uid:<digest>`` for a handset whose gateway sent its subscriber ID (only trusted
+    from the gateway's addresses); ``gateway`` for one through the gateway without an
+    ID; ``direct`` for anything else (a PC sending a handset's User-Agent).
+    """
+    subscriber = getattr(carrier, "subscriber_id", None)
+    if subscriber:
+        return "uid:" + hashlib.sha256(str(subscriber).encode()).hexdigest()[:32]
+    return "gateway" if getattr(carrier, "from_gateway", False) else "direct"
 
 
 def new_session_key() -> str:
@@ -100,7 +118,7 @@ class KeitaiSession(CallbackDict[str, Any], SessionMixin):
         *,
         key: str,
         new: bool,
-        binding: tuple[str, str | None],
+        binding: tuple[str, str | None, str],
     ) -> None:
         def on_update(self: KeitaiSession) -> None:
             self.modified = True
@@ -151,7 +169,7 @@ class KeitaiSessionInterface(SessionInterface):
         if self.uses_cookie(request):
             return self.cookie_interface.open_session(app, request)
         carrier = self.carrier_for(request)
-        binding = (carrier.name, carrier.model)
+        binding = (carrier.name, carrier.model, client_binding(carrier))
         key = self._presented_key(request)
         record = self.store.load(key) if key else None
         if key and record is not None and self._valid(record, binding):
@@ -169,7 +187,7 @@ class KeitaiSessionInterface(SessionInterface):
                 key = None
         return key if key and _KEY_SHAPE.match(key) else None
 
-    def _valid(self, record: dict[str, Any], binding: tuple[str, str | None]) -> bool:
+    def _valid(self, record: dict[str, Any], binding: tuple[str, str | None, str]) -> bool:
         # The store checks expiry too; checking here keeps a lax store from
         # extending a session past its idle limit.
         last_seen = record.get("last_seen")
@@ -177,7 +195,7 @@ class KeitaiSessionInterface(SessionInterface):
             return False
         if last_seen + self.idle.total_seconds() <= self.clock().timestamp():
             return False
-        return (record.get("carrier"), record.get("model")) == binding
+        return (record.get("carrier"), record.get("model"), record.get("client")) == binding
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if not isinstance(session, KeitaiSession):
@@ -189,16 +207,22 @@ class KeitaiSessionInterface(SessionInterface):
             if not session.new:
                 self.store.delete(session.key)
             return
+        self.save_record(session.key, dict(session), session.binding)
+
+    def save_record(self, key: str, data: dict[str, Any],
+                    binding: tuple[str, str | None, str]) -> None:
+        """Store ``data`` under ``key`` for the handset ``binding`` names, idle time anew."""
         now = self.clock()
-        carrier, model = session.binding
+        carrier, model, client = binding
         # Plain JSON-friendly values, so a database store can serialise the record.
         record = {
             "carrier": carrier,
             "model": model,
+            "client": client,
             "last_seen": now.timestamp(),
-            "data": dict(session),
+            "data": data,
         }
-        self.store.save(session.key, record, now + self.idle)
+        self.store.save(key, record, now + self.idle)
 
     def key_for_urls(self, session: SessionMixin) -> str | None:
         """The key to put into this response's URLs, or ``None`` (no key needed)."""

@@ -38,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    register_security(app)
     register_commands(app)
     start_mail_sender(app)
     hops = app.config["TRUSTED_PROXY_HOPS"]
@@ -64,6 +65,9 @@ def register_extensions(app: Flask) -> None:
     if app.config.get("CARRIER_GATEWAY_RANGES") is None:
         app.config["CARRIER_GATEWAY_RANGES"] = gateway_ranges(app.config)
     keitai.init_app(app, session_store=DatabaseSessionStore())
+    from .ratelimit import init_app as init_rate_limits
+
+    init_rate_limits(app)
 
 
 def register_converters(app: Flask) -> None:
@@ -89,6 +93,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from .templating import register
+
+    register(app)
+
+
+def register_security(app: Flask) -> None:
+    from .security import register
 
     register(app)
 

@@ -21,13 +21,22 @@ def make_folders(instance: Path, config: Mapping[str, Any]) -> None:
 
     Before anything opens a file there: SQLite cannot create a database in a folder
     that does not exist. Both are made private (0700: the database holds customers'
-    data); an existing folder keeps its mode. Mail, image and upload folders are made
-    by their writers, inside these.
+    data); an existing folder keeps its mode. The SQLite file itself is created (or
+    kept) 0600 - SQLite gives its -wal and -shm files the database file's mode. Mail,
+    image and upload folders are made by their writers, inside these.
     """
     _private_folder(instance)
     database = _sqlite_file(str(config["DATABASE_URL"]))
     if database is not None:
         _private_folder(database.parent)
+        _private_file(database)
+
+
+def _private_file(path: Path) -> None:
+    """``path`` exists and only its owner may read it (an empty file is a new database)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
 
 
 def _private_folder(path: Path) -> None:
@@ -60,6 +69,8 @@ def from_env(instance: Path) -> dict[str, Any]:
         "IMAGE_DIR": env("KTAISHOP_IMAGE_DIR") or str(instance / "images"),
         # Messages per second the worker sends; carrier mail servers throttle.
         "MAIL_RATE": float(env("KTAISHOP_MAIL_RATE") or 20),
+        # Where rate-limit counts live; default: the shop's database (ktaishop.ratelimit).
+        "RATELIMIT_STORAGE_URL": env("KTAISHOP_RATELIMIT_STORAGE_URL") or None,
         "SEND_MAIL_IN_PROCESS": env("KTAISHOP_SEND_MAIL_IN_PROCESS", "0") == "1",
     }
 

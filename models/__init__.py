@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .audit import AuditEntry
 from .base import Base, now, today
 from .catalog import (
     Product,
@@ -23,6 +24,7 @@ from .checkout import (
 )
 from .errors import DomainError, OutOfStock, TransitionError
 from .fees import Fees, calculate_fees
+from .login_sessions import LoginSession
 from .mail import MailKind, MailLog, MailTemplate, OutboxMessage, OutboxStatus, queue_mail
 from .newsletter import (
     Newsletter,
@@ -36,13 +38,16 @@ from .order_payment import Settlement
 from .order_tax import tax_totals
 from .orders import CORRECTABLE_PAIRS, Order, OrderEvent, OrderItem, Package
 from .people import AdminUser, Member, MemberStatus
+from .rate_limits import RateLimitCounter
 from .sessions import KeitaiSession
 from .shipment_rule import SlipDetails
 from .shop import ShopSettings
 from .statuses import OrderStatus, PackageStatus, PaymentMethod
 from .tax import Rounding, TaxRate, TaxSummary, summarize
+from .throttle import LoginThrottle
 
 __all__ = [
+    "AuditEntry", "LoginSession", "LoginThrottle", "RateLimitCounter",
     "CORRECTABLE_PAIRS", "AdminUser", "Base", "CartLine", "CheckoutDetails", "DomainError", "Fees",
     "KeitaiSession", "MailKind", "MailLog", "MailTemplate", "Member", "MemberStatus",
     "Newsletter", "NewsletterImage", "NewsletterKind", "NewsletterRecipient", "NewsletterStatus",

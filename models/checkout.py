@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from .base import now
 from .catalog import Variant
 from .errors import DomainError
+from .holds import check_hold_limit
 from .mail import MailKind, queue_order_mail
 from .numbering import next_order_no
 from .orders import Order, OrderItem, Package
@@ -52,6 +53,7 @@ class CheckoutDetails:
     carrier: str = "pc"
     member_id: int | None = None
     checkout_token: str | None = None
+    hold_client: str | None = None  # who a guest's 仮注文 is held for (models.holds)
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -77,12 +79,15 @@ def place_order(
 
     A guest's order is a 仮注文 awaiting the mailed confirmation link unless the shop
     turned confirmation off; a member's order is 注文完了 at once. Raises OutOfStock
-    (naming the item) or DomainError; the caller rolls back on any error.
+    (naming the item) or DomainError (also when the guest already holds the most
+    仮注文 allowed, models.holds); the caller rolls back on any error.
     ``confirm_url_for`` turns the guest's raw token into the URL put in the mail.
     """
     if not lines:
         raise DomainError("カートに商品がありません。")
     settings = ShopSettings.load(session)
+    if guest and settings.guest_confirmation:
+        check_hold_limit(session, settings, details.purchaser.email, details.hold_client)
     ordered_at = now()
     order = _new_order(details, ordered_at)
     order.tax_rounding = settings.tax_rounding  # kept: 訂正 later rounds the same way
@@ -129,7 +134,7 @@ def _new_order(details: CheckoutDetails, ordered_at: datetime) -> Order:
         delivery_date=details.delivery_date, delivery_time=details.delivery_time,
         wrapping=details.wrapping, note=details.note,
         payment_method=details.payment, payment_reference=details.payment_reference,
-        checkout_token=details.checkout_token,
+        checkout_token=details.checkout_token, hold_client=details.hold_client,
         package=Package(),
     )
 

@@ -8,6 +8,7 @@ the order's メール送信履歴.
 from __future__ import annotations
 
 import enum
+import re
 from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, select
@@ -29,6 +30,10 @@ class MailKind(enum.StrEnum):
     EMAIL_CHANGE = "email_change"  # メールアドレス変更の確認 (sent to the new address)
     EMAIL_CHANGED = "email_changed"  # メールアドレス変更のお知らせ (sent to the old one)
     NEWSLETTER = "newsletter"  # メルマガ
+    # 会員登録 with an address already registered: the page says the same as for a new
+    # address, and this mail tells the owner (issue #13, account enumeration).
+    ALREADY_REGISTERED = "already_registered"  # 登録済みのお知らせ
+    REGISTRATION_REFUSED = "registration_refused"  # 登録できないお知らせ (停止・退会)
 
     @property
     def label(self) -> str:
@@ -40,6 +45,13 @@ class MailKind(enum.StrEnum):
         return self is MailKind.GENERAL
 
 
+# Mails carrying a link that acts for its reader (confirm an order, set a password,
+# change an address): once sent, the stored copy keeps the link masked.
+SECRET_LINK_KINDS = frozenset({
+    MailKind.GUEST_CONFIRMATION, MailKind.MEMBER_REGISTRATION, MailKind.PASSWORD_RESET,
+    MailKind.EMAIL_CHANGE, MailKind.ALREADY_REGISTERED,
+})
+
 _KIND_LABELS = {
     MailKind.ORDER_CONFIRMATION: "受注確認",
     MailKind.SHIPPING_NOTICE: "出荷通知",
@@ -50,6 +62,8 @@ _KIND_LABELS = {
     MailKind.EMAIL_CHANGE: "メールアドレス変更確認",
     MailKind.EMAIL_CHANGED: "メールアドレス変更のお知らせ",
     MailKind.NEWSLETTER: "メルマガ",
+    MailKind.ALREADY_REGISTERED: "登録済みのお知らせ",
+    MailKind.REGISTRATION_REFUSED: "登録できないお知らせ",
 }
 
 
@@ -106,6 +120,23 @@ class OutboxStatus(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"  # permanently; last_error holds the server's answer
     CANCELLED = "cancelled"
+
+
+# Links in a mail body, and the secret-looking parts of their paths and queries: the
+# tokens of confirmation, password reset, address change and unsubscribe links.
+_LINK = re.compile(r"(https?://[^/\s<>\"']+)([^\s<>\"']*)")
+_TOKEN = re.compile(r"[A-Za-z0-9_\-~.]{20,}")
+MASK = "********"
+
+
+def mask_link_tokens(body: str) -> str:
+    """``body`` with the token of every link masked (``…/order/confirm/********``).
+
+    A sent mail's stored copy (outbox, メール送信履歴) must not let whoever reads the
+    database or the admin screens use the links it carried; host and path stay, so the
+    record still says what was sent.
+    """
+    return _LINK.sub(lambda m: m.group(1) + _TOKEN.sub(MASK, m.group(2)), body)
 
 
 class OutboxMessage(Base):

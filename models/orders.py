@@ -102,6 +102,9 @@ class Order(OrderPayment, OrderTax, Base):
     confirm_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     # One order per checkout form, whatever the shopper's thumb does (double submit).
     checkout_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Who placed a guest's 仮注文 (a digest of the handset's subscriber ID or the address):
+    # the limit of 仮注文 per client (models.holds).
+    hold_client: Mapped[str | None] = mapped_column(String(64), index=True)
 
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timedelta
+from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import Boolean, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -16,43 +17,48 @@ from .base import Base, now
 PASSWORD_HASH_METHOD = "scrypt"
 
 
-MAX_FAILED_LOGINS = 5
-LOCK_TIME = timedelta(minutes=15)
 WRONG_LOGIN = "ログインIDまたはパスワードが正しくありません。"
-LOCKED_LOGIN = (
-    "ログインの失敗が続いたため、しばらくログインできません。15分ほど待ってからお試しください。"
-)
+
+
+@lru_cache(maxsize=4)
+def _stand_in_hash(method: str) -> str:
+    """A hash no password matches, made like the real ones (see ``verify_password``)."""
+    return generate_password_hash("ktaishop stand-in password", method=method)
 
 
 class PasswordMixin:
-    """A hashed password, and a lock after repeated wrong ones (members and admins alike)."""
+    """A hashed password, and the generation of logins it allows (members and admins).
+
+    ``failed_logins`` and ``locked_until`` are left from the old per-account lock and
+    no longer read: throttling is per client (models.throttle), so nobody can lock
+    another person out.
+    """
 
     password_hash: Mapped[str] = mapped_column(String(255), default="")
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # Bumped by every new password: logins made before it end (models.login_sessions).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0)
 
     def set_password(self, password: str) -> None:
+        """A new password; every login made with the old one ends."""
         self.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
+        self.session_generation = (self.session_generation or 0) + 1
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
-    def attempt_login(self, password: str) -> str | None:
-        """None when ``password`` is right; else the message to show.
 
-        After MAX_FAILED_LOGINS wrong passwords in a row the account refuses even the
-        right one for LOCK_TIME, so guessing is slow; the caller commits either way.
-        """
-        if self.locked_until and self.locked_until > now():
-            return LOCKED_LOGIN
-        if not self.check_password(password):
-            self.failed_logins = (self.failed_logins or 0) + 1
-            if self.failed_logins >= MAX_FAILED_LOGINS:
-                self.locked_until = now() + LOCK_TIME
-                self.failed_logins = 0
-            return WRONG_LOGIN
-        self.failed_logins, self.locked_until = 0, None
-        return None
+def verify_password(person: PasswordMixin | None, password: str) -> bool:
+    """Whether ``password`` is ``person``'s; with no person, False after the same work.
+
+    An unknown account costs a hash check too, so the time of the answer does not
+    tell which accounts exist.
+    """
+    if person is None or not person.password_hash:
+        check_password_hash(_stand_in_hash(PASSWORD_HASH_METHOD), password)
+        return False
+    return person.check_password(password)
 
 
 class MemberStatus(enum.StrEnum):
@@ -115,6 +121,12 @@ class AdminUser(PasswordMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     login: Mapped[str] = mapped_column(String(50), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    # 二段階認証 (models.two_factor): the TOTP secret, whether it is on, the last step
+    # used (no replay) and the hashes of the unused recovery codes.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    recovery_codes: Mapped[list[str] | None] = mapped_column(JSON, default=list)
 
     # Flask-Login protocol, kept here so the admin needs no wrapper class.
     is_authenticated = True

@@ -68,7 +68,10 @@ class ShopSettings(Base):
     delivery_lead_days: Mapped[int] = mapped_column(Integer, default=3)
     delivery_range_days: Mapped[int] = mapped_column(Integer, default=14)
     guest_confirmation: Mapped[bool] = mapped_column(Boolean, default=True)
-    confirmation_hours: Mapped[int] = mapped_column(Integer, default=24)
+    # How long a guest's 仮注文 holds its stock waiting for the mailed link: long enough
+    # to read the mail on a handset, short enough that unconfirmed orders do not keep
+    # the last units from everyone for a day (was 24).
+    confirmation_hours: Mapped[int] = mapped_column(Integer, default=3)
     easy_login: Mapped[bool] = mapped_column(Boolean, default=False)
     low_stock_threshold: Mapped[int] = mapped_column(Integer, default=3)
     # メール設定: the carriers whose mail goes in the 3G-era form (旧端末向け), comma-
@@ -88,6 +91,10 @@ class ShopSettings(Base):
     returns_summary: Mapped[str] = mapped_column(String(200), default=DEFAULT_RETURNS_SUMMARY)
     # The full 返品特約 elsewhere; "" = the shop's own page of ``returns_policy``.
     returns_url: Mapped[str] = mapped_column(String(300), default="")
+    # セキュリティ: unconfirmed guest orders (仮注文) one mail address or one handset may
+    # hold at once, and whether every admin must log in with 二段階認証.
+    provisional_limit: Mapped[int] = mapped_column(Integer, default=2)
+    require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False)
 
     @classmethod
     def load(cls, session: Session) -> ShopSettings:

@@ -2,7 +2,10 @@
 配送オプション and 決済方法, card entry. Confirmation and 注文する are in checkout_place.
 
 The entered values are kept in ``session["checkout"]``; card numbers never are (only
-the gateway's reference and the last four digits).
+the gateway's reference and the last four digits). Whenever the session gains a
+shopper's details (注文者, 配送先, card) a cookie-less handset's session moves to a new
+URL key (``keep_details``): a key planted in a link (session fixation) is worthless
+from then on.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 from flask import request, session
 from werkzeug.wrappers import Response
 
+from carrier_compat.flask import regenerate_session
 from ktaishop.payment import CardInput, PaymentDeclined, gateway
 from models import Fees, PaymentMethod, TaxSummary, calculate_fees, summarize
 from models.base import today
@@ -29,6 +33,12 @@ def state() -> dict[str, Any]:
 
 def save_state(values: dict[str, Any]) -> None:
     session["checkout"] = values
+
+
+def keep_details(values: dict[str, Any]) -> None:
+    """Save personal details entered at checkout, under a new session key."""
+    save_state(values)
+    regenerate_session()
 
 
 def delivery_dates() -> list[date]:
@@ -111,7 +121,7 @@ def checkout_info() -> Response | str:
     st.update(purchaser=cleaned.values, same=same)
     if same:
         st.pop("recipient", None)
-    save_state(st)
+    keep_details(st)
     return redirect_to("storefront.checkout_options" if same else "storefront.checkout_recipient")
 
 
@@ -126,7 +136,7 @@ def checkout_recipient() -> Response | str:
     if not cleaned.ok:
         return render("checkout/recipient.html", values=cleaned.values, errors=cleaned.errors)
     st.update(recipient=cleaned.values, same=False)
-    save_state(st)
+    keep_details(st)
     return redirect_to("storefront.checkout_options")
 
 
@@ -217,6 +227,6 @@ def checkout_card() -> Response | str:
             errors["card_number"] = declined.message
         else:
             st["card"] = {"reference": auth.reference, "last4": auth.last4, "amount": total}
-            save_state(st)
+            keep_details(st)
             return redirect_to("storefront.checkout_confirm")
     return render("checkout/card.html", errors=errors, total=total, years=years)

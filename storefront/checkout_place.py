@@ -18,6 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
+from carrier_compat.flask import regenerate_session
+from ktaishop.clients import hold_client
 from ktaishop.extensions import db
 from ktaishop.payment import PaymentDeclined, gateway
 from models import (
@@ -62,6 +64,7 @@ def details_from(st: dict[str, Any], token: str) -> CheckoutDetails:
         carrier=carrier_name(),
         member_id=member.id if member else None,
         checkout_token=token,
+        hold_client=hold_client() if member is None else None,
     )
 
 
@@ -102,9 +105,14 @@ def _order_for_token(token: str) -> Order | None:
 
 
 def _finished(order: Order) -> Response:
+    """Order placed: the shopper's details leave the session, which moves to a new key;
+    the done page shows no personal data (a copied key must learn nothing here)."""
     cart_store.clear()
     session.pop("checkout", None)
     session["done_order"] = order.id
+    # A second press of 注文する still names the old key: it may find the order, and
+    # only that (the done page shows no personal data).
+    regenerate_session(leave={"done_order": order.id, "csrf_token": session.get("csrf_token")})
     return redirect_to("storefront.checkout_done")
 
 

@@ -1,8 +1,10 @@
 """Helpers every storefront page shares: rendering, the shop settings, the member.
 
-The logged-in member lives in the session as ``member_id`` together with a short
-fingerprint of the password hash, so changing the password (or 退会) ends every
-other session of that member.
+A member's login is a row in ``login_sessions`` (models.login_sessions), named by a
+token in the session (``member_login``), the same mechanism as the admin's: logout
+ends every login of the member, a new password ends every login made before it, and
+停止 or 退会 ends them at the next request. A copied cookie or URL key opens nothing
+afterwards.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from werkzeug.wrappers import Response
 from carrier_compat.flask import current_carrier, regenerate_session
 from ktaishop.extensions import db
 from models import Member, ShopSettings
+from models.login_sessions import MEMBER, end_every_login, is_current, logged_in_id, start_login
 
+LOGIN_KEY = "member_login"  # the login token in the session
 # Where ``next`` may lead after login/registration (never a URL from the request).
 NEXT_ENDPOINTS = {
     "checkout": "storefront.checkout_info",
@@ -54,32 +58,35 @@ def current_member() -> Member | None:
     if "member" in g:
         return g.member
     member = None
-    member_id = session.get("member_id")
-    if member_id is not None:
-        member = db.session.get(Member, member_id)
-        if (
-            member is None
-            or not member.is_active_member
-            or session.get("member_fp") != password_fingerprint(member)
-        ):
+    found = logged_in_id(db.session, MEMBER, session.get(LOGIN_KEY))
+    if found is not None:
+        member = db.session.get(Member, found[0])
+        if member is None or not member.is_active_member or not is_current(member, found[1]):
             member = None
-            session.pop("member_id", None)
-            session.pop("member_fp", None)
+    if member is None and LOGIN_KEY in session:
+        session.pop(LOGIN_KEY, None)
     g.member = member
     return member
 
 
 def log_in(member: Member) -> None:
-    """Start a member's session: a new session key (fixation), the cart kept."""
+    """Start a member's login: a new session key (fixation), the cart kept.
+
+    Adds the login row to the request's transaction and commits it.
+    """
     regenerate_session()
-    session["member_id"] = member.id
-    session["member_fp"] = password_fingerprint(member)
+    session[LOGIN_KEY] = start_login(db.session, MEMBER, member)
+    db.session.commit()
     g.member = member
 
 
-def log_out() -> None:
-    session.pop("member_id", None)
-    session.pop("member_fp", None)
+def log_out(member: Member | None = None) -> None:
+    """End every login of the member (this one and any copy of it); commits."""
+    member = member or current_member()
+    if member is not None:
+        end_every_login(db.session, MEMBER, member.id)
+        db.session.commit()
+    session.pop(LOGIN_KEY, None)
     session.pop("checkout", None)
     regenerate_session()
     g.member = None

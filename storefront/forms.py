@@ -12,9 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import jaconv
+from flask import request
 
 from carrier_compat.address import is_valid_address
 from carrier_compat.normalize import normalize_input
+from ktaishop.clients import client_key
 from ktaishop.routing import MAX_ROW_ID
 
 PERSON_FIELDS = ("name", "kana", "tel", "email", "zip_code", "address")
@@ -35,6 +37,10 @@ _KANA = re.compile(r"^[ァ-ヶー・　 ]+$")
 _DIGIT_SEPARATORS = re.compile(r"[\s\-‐－―ー()（）]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 INVALID_EMAIL = "メールアドレスの形式が正しくありません。"
+# What a one-line field may not hold: control characters (tab and line breaks too),
+# the Unicode line and paragraph separators, and bidirectional overrides. A name with
+# U+2028 could never be put into a mail header, and one with U+202E shows reversed.
+_NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass
@@ -69,6 +75,15 @@ def email_text(raw: str | None) -> str:
     return jaconv.z2h(text(raw), ascii=True, digit=True, kana=False).replace(" ", "")
 
 
+def typed_address(field: str) -> str:
+    """The mail address a posted form names, as a rate-limit key (per target address).
+
+    Without one, the client's own key: empty forms from everyone must not share a count.
+    """
+    address = email_text(request.form.get(field)).lower()
+    return f"address:{address}" if address else client_key()
+
+
 def kana(raw: str | None) -> str:
     return jaconv.hira2kata(text(raw)).replace(" ", "　")
 
@@ -83,10 +98,17 @@ def clean_person(form: Mapping[str, str], *, with_email: bool = True) -> Cleaned
         if name == "email":
             value = email_text(raw)
         result.values[name] = value
-        message = _person_error(name, value)
+        message = one_line_error(name, raw) or _person_error(name, value)
         if message:
             result.errors[name] = message
     return result
+
+
+def one_line_error(name: str, raw: str | None) -> str | None:
+    """Why a one-line field's raw input is refused (改行・制御文字), or None."""
+    if raw and _NOT_ONE_LINE.search(normalize_input(raw).strip()):
+        return f"{LABELS[name]}に改行や制御文字は使えません。入力し直してください。"
+    return None
 
 
 def _person_error(name: str, value: str) -> str | None:

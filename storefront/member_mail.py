@@ -1,4 +1,5 @@
-"""Mails the storefront sends itself (会員登録の確認, パスワード再設定, メールアドレス変更の
+"""Mails the storefront sends itself (会員登録の確認, or instead a note that the address
+is already registered or cannot register, パスワード再設定, メールアドレス変更の
 確認 and its notice to the old address, and the guest's confirmation link when the shop
 has no template for it), queued in the outbox.
 
@@ -41,6 +42,23 @@ DEFAULTS = {
         "{{member_name}} 様\n\n{{shop_name}}の会員情報のメールアドレスが変更されました。\n"
         "今後のお知らせは新しいメールアドレスにお送りします。\n\n"
         "お心当たりのない場合は、お手数ですが下記までご連絡ください。\n\n"
+        "{{shop_name}}\nTEL {{shop_tel}}\n",
+    ),
+    MailKind.ALREADY_REGISTERED: (
+        "【{{shop_name}}】会員登録のお申し込みについて",
+        "{{member_name}} 様\n\n{{shop_name}}への会員登録のお申し込みがありましたが、"
+        "このメールアドレスはすでに会員として登録されています。\n"
+        "これまでのパスワードでログインしてください。パスワードをお忘れの場合は、"
+        "下のURLから再設定できます。\n\n{{confirm_url}}\n\n"
+        "お心当たりのない場合は、このメールを破棄してください。登録内容は変わりません。\n\n"
+        "{{shop_name}}\nTEL {{shop_tel}}\n",
+    ),
+    MailKind.REGISTRATION_REFUSED: (
+        "【{{shop_name}}】会員登録のお申し込みについて",
+        "{{shop_name}}への会員登録のお申し込みがありましたが、"
+        "このメールアドレスではご登録いただけません。\n"
+        "お心当たりのある場合は、お手数ですが下記までお問い合わせください。\n"
+        "お心当たりのない場合は、このメールを破棄してください。\n\n"
         "{{shop_name}}\nTEL {{shop_tel}}\n",
     ),
     MailKind.GUEST_CONFIRMATION: (

@@ -6,13 +6,25 @@ from __future__ import annotations
 
 from flask import redirect, request
 from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
 from werkzeug.wrappers import Response
 
 from carrier_compat.address import carrier_for_address, is_valid_address
 from carrier_compat.flask import current_carrier
-from ktaishop.extensions import db
-from models import MailKind, Member, MemberStatus, now
-from models.people import WRONG_LOGIN
+from ktaishop.clients import client_key
+from ktaishop.extensions import db, limiter
+from ktaishop.ratelimit import MAIL_PER_ADDRESS, MAIL_PER_CLIENT
+from models import MailKind, Member, MemberStatus, now, people
+from models.login_sessions import MEMBER
+from models.people import verify_password
+from models.throttle import (
+    THROTTLED,
+    login_keys,
+    record_failure,
+    record_success,
+    wait_text,
+    wait_time,
+)
 
 from . import bp
 from .checkout_place import external_url
@@ -26,11 +38,10 @@ from .common import (
     render,
     shop,
 )
-from .forms import INVALID_EMAIL, clean_person, email_text, password_error
+from .forms import INVALID_EMAIL, clean_person, email_text, password_error, typed_address
 from .member_mail import send_member_mail
 from .tokens import PASSWORD_RESET, REGISTRATION, make_token, member_for_token
 
-ALREADY_REGISTERED = "このメールアドレスはすでに登録されています。ログインしてください。"
 LOGIN_FAILED = "メールアドレスかパスワードが違います。"
 
 
@@ -39,7 +50,13 @@ def member_by_email(email: str) -> Member | None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(MAIL_PER_ADDRESS, key_func=lambda: typed_address("email"), methods=["POST"])
+@limiter.limit(MAIL_PER_CLIENT, key_func=client_key, methods=["POST"])
 def register() -> Response | str:
+    """会員登録. The answer is the same page for every address; what happens is told by
+    mail: a new address gets the confirmation link, an address already registered a
+    note saying how to log in or reset the password (the page must not reveal who is
+    a member)."""
     nxt = request.values.get("next", "")
     if request.method == "GET":
         return render("members/register.html", values={"newsletter": "1"}, errors={}, next=nxt)
@@ -47,19 +64,25 @@ def register() -> Response | str:
     password = request.form.get("password", "")
     if message := password_error(password, request.form.get("password2", "")):
         cleaned.errors["password"] = message
-    existing = member_by_email(cleaned.values.get("email", ""))
-    if existing is not None and existing.email_verified_at and existing.is_active_member:
-        cleaned.errors["email"] = ALREADY_REGISTERED
-    elif existing is not None and existing.status == MemberStatus.SUSPENDED:
-        cleaned.errors["email"] = "このメールアドレスではご登録いただけません。"
     newsletter = request.form.get("newsletter") == "1"
     if not cleaned.ok:
         values = cleaned.values | {"newsletter": "1" if newsletter else ""}
         return render("members/register.html", values=values, errors=cleaned.errors, next=nxt)
-    member = existing or Member(email=cleaned.values["email"])
+    existing = member_by_email(cleaned.values["email"])
+    if existing is not None and (existing.email_verified_at or not existing.is_active_member):
+        _tell_already_registered(existing, password)
+    else:
+        _register(existing, cleaned.values, password, newsletter)
+    db.session.commit()
+    return render("members/register_sent.html", email=cleaned.values["email"])
+
+
+def _register(existing: Member | None, values: dict[str, str], password: str,
+              newsletter: bool) -> None:
+    member = existing or Member(email=values["email"])
     if existing is None:
         db.session.add(member)
-    for name, value in cleaned.values.items():
+    for name, value in values.items():
         setattr(member, name, value)
     member.carrier = carrier_for_address(member.email)
     member.newsletter, member.status, member.email_verified_at = newsletter, "active", None
@@ -67,8 +90,17 @@ def register() -> Response | str:
     db.session.flush()
     url = external_url("storefront.verify", token=make_token(REGISTRATION, member))
     send_member_mail(member, MailKind.MEMBER_REGISTRATION, url)
-    db.session.commit()
-    return render("members/register_sent.html", email=member.email)
+
+
+def _tell_already_registered(member: Member, password: str) -> None:
+    """Mail the address's owner instead of answering on the page. The password is
+    hashed and thrown away, so this answer takes as long as a new registration."""
+    generate_password_hash(password, method=people.PASSWORD_HASH_METHOD)
+    if member.status == MemberStatus.SUSPENDED or not member.is_active_member:
+        kind = MailKind.REGISTRATION_REFUSED
+    else:
+        kind = MailKind.ALREADY_REGISTERED
+    send_member_mail(member, kind, external_url("storefront.password_reset"))
 
 
 @bp.route("/register/verify/<token>")
@@ -92,12 +124,11 @@ def login() -> Response | str:
         return render("members/login.html", email="", error=None, next=nxt)
     email = email_text(request.form.get("email"))
     member = member_by_email(email)
-    password = request.form.get("password", "")
-    active = member is not None and member.is_active_member
-    refusal = member.attempt_login(password) if active else WRONG_LOGIN
-    db.session.commit()  # a wrong password counts towards the lock
-    if refusal is not None:
-        error = LOGIN_FAILED if refusal == WRONG_LOGIN else refusal
+    if member is not None and not member.is_active_member:
+        member = None  # 停止 and 退会 answer as an unknown address does
+    error = check_login(member, email, request.form.get("password", ""))
+    db.session.commit()  # a wrong password counts towards the throttle
+    if error is not None:
         return render("members/login.html", email=email, error=error, next=nxt)
     if member.email_verified_at is None:
         error = "メールアドレスの確認が済んでいません。登録確認メールのURLを開いてください。"
@@ -105,6 +136,20 @@ def login() -> Response | str:
     log_in(member)
     flash_message(f"{member.name}様、ようこそ。")
     return redirect(next_url())
+
+
+def check_login(member: Member | None, email: str, password: str) -> str | None:
+    """None when the password is right; else the message, the same for every address
+    (throttled per client and per address and client, models.throttle)."""
+    keys = login_keys(MEMBER, email, client_key())
+    wait = wait_time(db.session, keys)
+    if wait:
+        return THROTTLED.format(wait=wait_text(wait))
+    if not verify_password(member, password):
+        record_failure(db.session, keys)
+        return LOGIN_FAILED
+    record_success(db.session, keys)
+    return None
 
 
 @bp.route("/logout", methods=["POST"])
@@ -115,6 +160,8 @@ def logout() -> Response:
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])
+@limiter.limit(MAIL_PER_ADDRESS, key_func=lambda: typed_address("email"), methods=["POST"])
+@limiter.limit(MAIL_PER_CLIENT, key_func=client_key, methods=["POST"])
 def password_reset() -> str:
     if request.method == "GET":
         return render("members/reset_request.html")

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from admin import bp
+from admin.common.audit import audit
 from admin.common.csv_read import CsvError, read_csv
 from admin.common.csv_write import CP932, ENCODINGS, content_disposition, csv_chunks
 from ktaishop.extensions import db
@@ -99,6 +100,7 @@ def product_csv_import():
         return render_template("admin/products/csv.html", form=form, errors=shown,
                                headers=HEADERS, encodings=ENCODINGS), 400
     created, updated = apply_import(plan)
+    audit("csv_upload", "商品CSV", f"新規 {created} 件、更新 {updated} 件")
     db.session.commit()
     flash(f"商品CSVを取り込みました（新規 {created} 件、更新 {updated} 件）。", "info")
     return redirect(url_for("admin.products"))

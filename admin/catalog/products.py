@@ -20,6 +20,7 @@ from werkzeug.datastructures import FileStorage
 from wtforms.fields.choices import SelectChoice
 
 from admin import bp
+from admin.common.audit import audit
 from ktaishop.extensions import db
 from ktaishop.paging import Page, requested_page
 from models import Product, Shelf, ShopSettings
@@ -167,6 +168,7 @@ def _save(form: ProductForm, product: Product, options: OptionInput,
             product.code = f"tmp-{uuid.uuid4().hex}"  # unique until the id is known
             db.session.flush()
             product.code = f"goods{product.id:06d}"
+        audit("product", f"{product.code} {product.name}", "追加" if is_new else "変更")
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -234,6 +236,7 @@ def product_delete(product_id: int):
         abort(404)
     name, images = product.name, product.images
     deleted = product.remove(db.session)
+    audit("product", f"{product.code} {name}", "削除")
     db.session.commit()
     if deleted:
         for image in images:

@@ -8,6 +8,7 @@ as they are then, under row locks, and applies it in one transaction or not at a
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 from pathlib import Path
@@ -31,7 +32,7 @@ TOO_LARGE = "ファイルが大きすぎます（上限 10 MB）。ファイル�
 def upload_dir() -> Path:
     configured = current_app.config.get("UPLOAD_DIR")
     path = Path(configured) if configured else Path(current_app.instance_path) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 
@@ -43,7 +44,10 @@ def save_upload(data: bytes) -> str:
     """Keep ``data`` for the confirm step; returns its random id (32 hex digits)."""
     _sweep()
     token = secrets.token_hex(16)
-    _path(token).write_bytes(data)
+    # 0600 whatever the umask: an order CSV holds customers' names and addresses.
+    descriptor = os.open(_path(token), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
     return token
 
 

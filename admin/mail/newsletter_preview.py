@@ -23,6 +23,7 @@ from carrier_compat.mail import build_text_mail, smtp_bytes
 from carrier_compat.mail_codec import profile_for
 from ktaishop.extensions import db
 from ktaishop.mail import newsletter_mail
+from ktaishop.security import csp_nonce
 from models.mail import PROFILE_CARRIERS, MailProfileName
 from models.newsletter import Newsletter
 
@@ -142,7 +143,9 @@ def _document(newsletter: Newsletter, values: dict[str, str], carrier: str,
         body = body.replace(f'src="cid:{image.cid}"',
                             f'src="/admin/newsletters/{newsletter.id}/images/{image.id}"')
     body = as_phone_shows(body, carrier, mail_profile)
-    return ('<!DOCTYPE html><html><head><meta charset="utf-8"><style>'
+    # The srcdoc frame inherits the admin page's CSP: its style carries the nonce.
+    return ('<!DOCTYPE html><html><head><meta charset="utf-8">'
+            f'<style nonce="{csp_nonce()}">'
             'body{margin:4px;font-size:14px;word-wrap:break-word}img{max-width:100%}'
             f'</style></head><body>{body}</body></html>')
 

@@ -8,14 +8,27 @@ and while sending a live progress bar (送信済/失敗/残り) with 一時停�
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from admin import bp
-from ktaishop.extensions import db
+from admin.common.audit import audit
+from admin.common.images import ImageRejected
+from ktaishop.extensions import db, limiter
 from ktaishop.mail import newsletter_mail
 from ktaishop.mail.outbox import send_now
+from ktaishop.ratelimit import TEST_MAIL_PER_ADDRESS, TEST_MAIL_PER_ADMIN
 from models import DomainError, OutboxMessage, ShopSettings
 from models import newsletter as rules
 from models.mail import MailProfileName
@@ -109,13 +122,13 @@ def newsletter_image_upload(newsletter_id: int):
     form = ImageUploadForm()
     if not form.validate_on_submit() or not form.image.data or not newsletter.editable:
         return jsonify(error="画像を選んでください。"), 400
-    data = form.image.data.read()
-    mimetype, error = check_image(data)
-    if error:
-        return jsonify(error=error), 400
+    try:
+        prepared = check_image(form.image.data.read())
+    except ImageRejected as rejected:
+        return jsonify(error=str(rejected)), 400
     image = NewsletterImage(cid=f"img{len(newsletter.images) + 1}.{newsletter.id}@ktaishop",
-                            filename=_safe_filename(form.image.data.filename, mimetype),
-                            mimetype=mimetype, data=data)
+                            filename=_safe_filename(form.image.data.filename, prepared.mimetype),
+                            mimetype=prepared.mimetype, data=prepared.data)
     newsletter.images.append(image)
     db.session.commit()
     return jsonify(url=url_for("admin.newsletter_image", newsletter_id=newsletter.id,
@@ -187,9 +200,19 @@ def newsletter_progress(newsletter_id: int):
                    cancelled=progress.cancelled, total=progress.total)
 
 
+def _test_address() -> str:
+    return "test-mail:" + (request.form.get("address") or "").strip().lower()
+
+
+def _admin_key() -> str:
+    return f"admin:{current_user.get_id()}"
+
+
 @bp.route("/newsletters/<id:newsletter_id>/test", methods=["POST"])
+@limiter.limit(TEST_MAIL_PER_ADDRESS, key_func=_test_address)
+@limiter.limit(TEST_MAIL_PER_ADMIN, key_func=_admin_key)
 def newsletter_test(newsletter_id: int):
-    """テスト送信 to one address, now."""
+    """テスト送信 to one address, now (rate-limited per address and per admin)."""
     newsletter = _newsletter_or_404(newsletter_id)
     form = TestSendForm()
     if not form.validate_on_submit():
@@ -200,6 +223,7 @@ def newsletter_test(newsletter_id: int):
     if error is None:
         test = newsletter_mail.queue_test(db.session, newsletter, form.address.data.strip())
         error = send_now(db.session, test)
+    audit("newsletter", newsletter.subject, f"テスト送信: {form.address.data.strip()}")
     db.session.commit()
     if error:
         flash(f"テスト送信できませんでした: {error}", "error")
@@ -249,9 +273,11 @@ def newsletter_send(newsletter_id: int):
     if when is not None:
         newsletter.status, newsletter.scheduled_at = NewsletterStatus.SCHEDULED, when
         flash(f"{when:%Y-%m-%d %H:%M} に送信するよう予約しました。", "info")
+        audit("newsletter", newsletter.subject, f"送信予約: {when:%Y-%m-%d %H:%M}")
     else:
         count = newsletter_mail.start(db.session, newsletter)
         flash(f"{count:,}人への送信を始めました。", "info")
+        audit("newsletter", newsletter.subject, f"送信開始: {count:,}人")
     db.session.commit()
     return _to_detail(newsletter)
 

@@ -18,6 +18,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from admin import bp
+from admin.common.audit import audit
 from admin.common.fields import no_line_breaks
 from carrier_compat.address import is_valid_address
 from ktaishop.extensions import db
@@ -93,6 +94,7 @@ def mail_template_add():
     template = MailTemplate(kind=MailKind.GENERAL, subject="", body="",
                             mail_from=ShopSettings.load(db.session).mail_from)
     db.session.add(template)
+    audit("mail_template", "汎用メール", "追加")
     db.session.commit()
     flash("汎用メールを追加しました。件名・FROM・本文を入力して更新してください。", "info")
     return redirect(url_for("admin.mail_template_edit", template_id=template.id))
@@ -113,6 +115,7 @@ def mail_template_edit(template_id: int):
         template.subject = form.subject.data.strip()
         template.mail_from = form.mail_from.data.strip()
         template.body = form.body.data.replace("\r\n", "\n")
+        audit("mail_template", f"{template.kind_enum.label}「{template.subject}」", "変更")
         db.session.commit()
         flash(f"{template.kind_enum.label}「{template.subject}」を更新しました。", "info")
         return redirect(url_for("admin.mail_templates"))
@@ -129,6 +132,7 @@ def mail_template_delete(template_id: int):
         flash(f"{template.kind_enum.label}のメールは削除できません（編集はできます）。", "error")
         return redirect(url_for("admin.mail_templates"))
     db.session.delete(template)
+    audit("mail_template", f"{template.kind_enum.label}「{template.subject}」", "削除")
     db.session.commit()
     flash(f"汎用メール「{template.subject}」を削除しました。", "info")
     return redirect(url_for("admin.mail_templates"))

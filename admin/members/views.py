@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from admin import bp
+from admin.common.audit import audit, changed_fields
 from admin.common.csv_write import CP932, ENCODINGS, content_disposition, csv_chunks
 from ktaishop.extensions import db
 from ktaishop.paging import Page, requested_page
@@ -131,6 +132,7 @@ def member_edit(member_id: int):
             form.populate_obj(member)
             member.email = email
             member.name = member.name.strip()
+            audit("member", f"{member.id} {member.name}", changed_fields(member))
             db.session.commit()
             flash(f"会員「{member.name}」の登録情報を変更しました。", "info")
             return redirect(url_for("admin.member_detail", member_id=member.id))
@@ -149,6 +151,7 @@ def member_status(member_id: int):
     if not form.validate_on_submit():
         abort(400)
     member.change_status(status)
+    audit("member", f"{member.id} {member.name}", f"状態: {status.label}")
     db.session.commit()
     flash(f"会員「{member.name}」を「{status.label}」にしました。", "info")
     return redirect(url_for("admin.member_detail", member_id=member.id))
@@ -164,6 +167,7 @@ def members_download():
     ids = list(db.session.scalars(_search_query(search).with_only_columns(Member.id)
                                   .order_by(Member.id)))
     filename = f"members_{now():%Y%m%d_%H%M%S}.csv"
+    audit("csv_download", "会員 ダウンロード", f"{len(ids)}件")
     # End this request's read now: on SQLite the streaming session below needs the lock.
     db.session.commit()
     rows = _rows(db.engine, ids)

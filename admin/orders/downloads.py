@@ -9,13 +9,19 @@ from __future__ import annotations
 from flask import Response, flash, redirect, request, url_for
 
 from admin import bp
+from admin.common.audit import audit
 from admin.common.csv_write import CP932, UTF8_BOM, content_disposition
 from admin.common.records import actor
 from ktaishop.extensions import db
 from models import now
 
 from .forms import DownloadForm
-from .order_csv import has_orders_to_instruct, search_csv, shipping_instruction_csv
+from .order_csv import (
+    has_orders_to_instruct,
+    orders_to_instruct,
+    search_csv,
+    shipping_instruction_csv,
+)
 from .search import OrderSearch
 
 
@@ -40,6 +46,7 @@ def orders_download():
     search = OrderSearch.from_args(request.args)
     encoding = _encoding_arg(request.args.get("encoding"))
     chunks = search_csv(db.engine, search, encoding)
+    audit("csv_download", "注文 ダウンロード", f"{db.session.scalar(search.count_statement())}件")
     return _csv_response(chunks, f"{now():%Y%m%d}_orders_search.csv", encoding)
 
 
@@ -56,4 +63,5 @@ def orders_instruct_download():
         return redirect(url_for("admin.orders"))
     encoding = _encoding_arg(form.encoding.data)
     chunks = shipping_instruction_csv(db.engine, actor(), encoding)
+    audit("csv_download", "注文情報ダウンロード", f"{orders_to_instruct(db.session)}件")
     return _csv_response(chunks, f"{now():%Y%m%d}_orders.csv", encoding)

@@ -9,6 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from admin import bp
+from admin.common.audit import audit
 from admin.common.records import order_or_404
 from ktaishop.extensions import db
 from ktaishop.mail.outbox import send_now
@@ -70,5 +71,6 @@ def _send(order: Order, form: MailForm) -> str | None:
         bcc=form.bcc.data or "", kind=MailKind.GENERAL, order_id=order.id,
     )
     error = send_now(db.session, message)
+    audit("order_mail", order.order_no, f"{message.subject}（{error or '送信しました'}）")
     db.session.commit()
     return error

@@ -17,7 +17,7 @@ from itertools import islice
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, Select, and_, exists, select
+from sqlalchemy import Engine, Select, and_, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from admin.common.csv_write import CP932, csv_chunks
@@ -226,6 +226,11 @@ _TO_INSTRUCT = Order.status == OrderStatus.COMPLETED
 def has_orders_to_instruct(session: Session) -> bool:
     """Whether 注文情報ダウンロード would export anything now."""
     return bool(session.scalar(select(exists().where(_TO_INSTRUCT))))
+
+
+def orders_to_instruct(session: Session) -> int:
+    """How many orders 注文情報ダウンロード would export now (for the 操作ログ)."""
+    return session.scalar(select(func.count()).where(_TO_INSTRUCT)) or 0
 
 
 def _claim_completed(session: Session) -> list[int]:

@@ -1,4 +1,5 @@
-"""注文 (P7–P11, P24, P25): 注文一覧 and its search, 詳細, 取消 and 訂正.
+"""注文 (P7–P11, P24, P25): 注文一覧 and its search, 詳細, 取消 and 訂正, and 在庫の確保を解除
+of a 仮注文 (issue #13: the owner sees and releases stock held by unconfirmed orders).
 
 メール送信 is in ``mail``, the two CSV downloads in ``downloads``, 納品書 in ``invoices``.
 
@@ -13,6 +14,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from admin import bp
+from admin.common.audit import audit
 from admin.common.csv_write import ENCODINGS
 from admin.common.records import actor, order_or_404
 from ktaishop.extensions import db
@@ -21,6 +23,8 @@ from models import DomainError, MailLog, Order, OrderStatus, OutOfStock
 
 from .forms import ActionForm, CorrectForm, DownloadForm
 from .search import PAGE_SIZE, PAYMENT_CHOICES, STATUS_CHOICES, OrderSearch, page_count
+
+HOLD_RELEASED = "在庫の確保を解除（仮注文を取消）"
 
 
 def _back_to_list(target: str | None) -> str:
@@ -80,12 +84,38 @@ def orders_cancel(order_id: int):
     order = order_or_404(order_id, lock=True)
     try:
         cancel_order(db.session, order, actor())
+        audit("order_cancel", order.order_no, "取消")
         db.session.commit()
     except (DomainError, PaymentDeclined) as error:
         db.session.rollback()
         flash(f"注文番号{order.order_no}: {error.message}", "error")
         return redirect(back)
     flash(f"注文番号{order.order_no}の注文を取り消しました。", "info")
+    return redirect(back)
+
+
+@bp.route("/orders/<id:order_id>/release-hold", methods=["POST"])
+def orders_release_hold(order_id: int):
+    """在庫の確保を解除: a guest's 仮注文 is cancelled now instead of at its link's expiry,
+    through the one cancellation path (stock back, a card authorisation voided)."""
+    form = ActionForm()
+    back = _back_to_list(form.next.data)
+    if not form.validate_on_submit():
+        abort(400)
+    order = order_or_404(order_id, lock=True)
+    if order.status != OrderStatus.PROVISIONAL:
+        flash(f"注文番号{order.order_no}は仮注文ではないため、在庫の確保を解除できません。",
+              "error")
+        return redirect(back)
+    try:
+        cancel_order(db.session, order, actor(), HOLD_RELEASED)
+        audit("hold_release", order.order_no, HOLD_RELEASED)
+        db.session.commit()
+    except (DomainError, PaymentDeclined) as error:
+        db.session.rollback()
+        flash(f"注文番号{order.order_no}: {error.message}", "error")
+        return redirect(back)
+    flash(f"注文番号{order.order_no}の仮注文を取り消し、在庫の確保を解除しました。", "info")
     return redirect(back)
 
 
@@ -98,6 +128,7 @@ def orders_correct(order_id: int):
         cancelled = {int(v) for v in request.form.getlist("cancel_item") if v.isdigit()}
         try:
             _apply_correction(order, OrderStatus(form.status.data), cancelled, form.memo.data)
+            audit("order_correct", order.order_no, f"注文状態: {order.status_enum.label}")
             db.session.commit()
         except (DomainError, PaymentDeclined) as error:
             db.session.rollback()

@@ -95,9 +95,15 @@ class ShopSettingsForm(TaxAndTermsFields, FlaskForm):
     delivery_range_days = _days("配送希望日の選べる日数", 1, 90)
 
     guest_confirmation = BooleanField("ゲストの注文をメールで確認する")
-    confirmation_hours = _days("確認URLの有効時間", 1, 168)
+    confirmation_hours = _days("確認URLの有効時間（仮注文が在庫を確保する時間）", 1, 168)
     easy_login = BooleanField("かんたんログインを使う")
     low_stock_threshold = _days("残りわずか表示のしきい値", 0, 9999)
+
+    # Empty keeps the stored limit (a form from before this field existed sends none).
+    provisional_limit = NumberField("仮注文の上限", "仮注文の上限は半角数字で入力してください。",
+                                    validators=[Optional(), NumberRange(
+                                        0, 99, "仮注文の上限は0〜99で入力してください。")])
+    require_two_factor = BooleanField("すべての管理ユーザーに二段階認証を必須にする")
 
     mail_from = StringField("送信元メールアドレス（FROM）", validators=[
         DataRequired("送信元メールアドレスを入力してください。"),

@@ -14,8 +14,10 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from admin import bp
+from admin.common.audit import audit, changed_fields
 from ktaishop.extensions import db
 from models import AdminUser, ShopSettings
+from models.login_sessions import ADMIN, end_every_login
 
 from .forms import (
     AdminAddForm,
@@ -31,6 +33,7 @@ PLAIN_FIELDS = ("shop_name", "seller", "manager", "zip_code", "address", "tel", 
                 "delivery_lead_days", "delivery_range_days", "guest_confirmation",
                 "confirmation_hours", "easy_login", "low_stock_threshold", "mail_from",
                 "mail_bcc")
+SECURITY_FIELDS = ("provisional_limit", "require_two_factor")
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -54,6 +57,10 @@ def settings():
         setattr(shop, name, value.strip() if isinstance(value, str) else value)
     shop.cod_fee_tiers, shop.wrapping_options, shop.delivery_time_slots = tiers, wrapping, slots
     form.apply_terms(shop)
+    for name in SECURITY_FIELDS:
+        if getattr(form, name).data is not None:
+            setattr(shop, name, getattr(form, name).data)
+    audit("settings", "設定", changed_fields(shop))
     db.session.commit()
     flash("設定を更新しました。これからの注文に使われます。", "info")
     return redirect(url_for("admin.settings"))
@@ -83,6 +90,7 @@ def admin_add():
             admin = AdminUser(login=login)
             admin.set_password(form.password.data)
             db.session.add(admin)
+            audit("admin_user", login, "管理ユーザーを追加")
             db.session.commit()
             flash(f"管理ユーザー「{login}」を追加しました。", "info")
     else:
@@ -105,6 +113,8 @@ def admin_delete(admin_id: int):
         flash("最後の管理ユーザーは削除できません。", "error")
     else:
         db.session.delete(admin)
+        end_every_login(db.session, ADMIN, admin.id)
+        audit("admin_user", admin.login, "管理ユーザーを削除（ログインはすべて終了）")
         db.session.commit()
         flash(f"管理ユーザー「{admin.login}」を削除しました。", "info")
     db.session.rollback()
@@ -118,8 +128,8 @@ def admin_password(admin_id: int):
         abort(404)
     form = AdminPasswordForm()
     if form.validate_on_submit():
-        admin.set_password(form.password.data)
-        admin.failed_logins, admin.locked_until = 0, None
+        admin.set_password(form.password.data)  # every login of that admin ends
+        audit("admin_user", admin.login, "パスワードを変更（ログインはすべて終了）")
         db.session.commit()
         flash(f"管理ユーザー「{admin.login}」のパスワードを変更しました。", "info")
     else:

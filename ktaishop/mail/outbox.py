@@ -12,6 +12,9 @@ most the one message in flight twice. A row's ``kind`` picks its builder in
 Every kind is built in the mail profile kept on its row (``profiles``).
 Text newsletters are written straight to bytes (``wire``); other mail goes through
 ``carrier_compat``'s email-package builders. The sending loop is ``worker``.
+Once a mail whose link acts for its reader (``models.mail.SECRET_LINK_KINDS``:
+confirmation, password reset, address change) is sent or has failed, its stored body
+keeps the link masked (those rows take the ORM path, never the fast mark).
 
 On PostgreSQL several workers claim with ``FOR UPDATE SKIP LOCKED``; SQLite's
 ``BEGIN IMMEDIATE`` (see ktaishop.db) makes claiming exclusive there.
@@ -35,6 +38,7 @@ from sqlalchemy.orm import Session
 from carrier_compat.errors import CarrierCompatError
 from carrier_compat.mail import build_text_mail, smtp_bytes, smtp_envelope
 from models import MailKind, MailLog, Member, OutboxMessage, OutboxStatus, now
+from models.mail import SECRET_LINK_KINDS, mask_link_tokens
 
 from . import newsletter_mail
 from .builder import Builder, Prefetch, Skip
@@ -116,7 +120,7 @@ def deliver(session: Session, message: OutboxMessage, transport: Transport,
     except MailError as error:
         _record_failure(session, message, error, options)
         return error.message
-    if marks is not None and message.order_id is None:
+    if marks is not None and message.order_id is None and message.kind not in SECRET_LINK_KINDS:
         marks.start(session, message, now())
     else:
         _mark_sent(session, message)
@@ -124,9 +128,11 @@ def deliver(session: Session, message: OutboxMessage, transport: Transport,
 
 
 def _mark_sent(session: Session, message: OutboxMessage) -> None:
+    """Sent: recorded, a secret link masked in the stored copy, logged on its order."""
     message.status = OutboxStatus.SENT
     message.sent_at = now()
     message.last_error = ""
+    _mask_secret_links(message)
     if message.order_id is not None:
         session.add(MailLog(
             order_id=message.order_id, sent_at=message.sent_at, mail_from=message.mail_from,
@@ -135,7 +141,15 @@ def _mark_sent(session: Session, message: OutboxMessage) -> None:
         ))
 
 
+def _mask_secret_links(message: OutboxMessage) -> None:
+    """The stored copy of a mail whose link acts for its reader keeps the link masked:
+    whoever reads the database or メール送信履歴 cannot confirm, reset or change."""
+    if message.kind in SECRET_LINK_KINDS:
+        message.body = mask_link_tokens(message.body)
+
+
 def _mark_failed(message: OutboxMessage, text: str) -> None:
+    _mask_secret_links(message)
     message.status = OutboxStatus.FAILED
     message.last_error = text
     message.next_attempt_at = now()

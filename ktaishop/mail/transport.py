@@ -84,7 +84,11 @@ def transport_from_url(url: str) -> Transport:
 
 
 class FileTransport:
-    """Writes each message as ``DIR/<time>-<random>.eml`` (written whole, then renamed)."""
+    """Writes each message as ``DIR/<time>-<random>.eml`` (written whole, then renamed).
+
+    The folder is made private (0700) and each file 0600 whatever the umask: mail
+    files hold customers' addresses and their confirmation and reset links.
+    """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -94,10 +98,12 @@ class FileTransport:
         if before_data is not None:
             before_data()
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             name = f"{datetime.now():%Y%m%d-%H%M%S-%f}-{uuid.uuid4().hex[:8]}.eml"
             temporary = self.directory / f".{name}.tmp"
-            temporary.write_bytes(data)
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(data)
             os.replace(temporary, self.directory / name)
         except OSError as error:
             raise TemporaryMailError(f"メールファイルを書き込めません: {error}") from error

@@ -98,12 +98,13 @@ def _member_walk(member: Shopper, catalog: Any) -> None:
     info = member.get(link_to(cart, "/checkout"))
     options = member.submit(info, {"same": "1"} | _prefilled(info.text))
     confirm = member.submit(options, COD_OPTIONS)
-    member.submit(confirm, {}, action_contains="/checkout/place")
-    orders = member.get(link_to(mypage, "/mypage/orders"))
+    done = member.submit(confirm, {}, action_contains="/checkout/place")
+    # Checkout moved the session to a new key (issue #13): on from the latest page.
+    orders = member.get(_with_key(done, "/mypage/orders"))
     member.get(link_to(orders, "/mypage/orders/"))
     for path in ("/mypage/profile", "/mypage/password", "/mypage/newsletter",
                  "/mypage/easy-login", "/mypage/withdraw", "/mypage", "/easy-login"):
-        member.get(_with_key(mypage, path))
+        member.get(_with_key(done, path))
 
 
 def _with_key(page: KeitaiPage, path: str) -> str:

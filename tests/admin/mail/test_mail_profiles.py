@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from models import Member, Newsletter, ShopSettings
 from tests.conftest import csrf_token_from
@@ -175,8 +176,9 @@ def test_choose_a_profile_and_watch_the_template_preview_in_chromium(admin_page,
     page.fill("#mail_from", "shop@example.jp")
     page.fill("#body", "お寿司🍣を発送しました☀")
     # au has 🍣 of its own; the preview follows the typing.
-    page.wait_for_function("(document.querySelector('.phone-preview[data-carrier=au] pre')"
-                           " || {}).textContent === 'お寿司🍣を発送しました☀'")
+    # A locator wait, not wait_for_function: the admin's CSP refuses string evaluation.
+    expect(page.locator(".phone-preview[data-carrier=au] pre")).to_have_text(
+        "お寿司🍣を発送しました☀")
     au = page.inner_text("#preview-carriers tr.in-use[data-carrier=au]")
     assert "旧端末向け" in au and "（使用中）" in au and "ISO-2022-JP" in au
     assert re.search(r"[\d,]+ バイト", au)
