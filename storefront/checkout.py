@@ -18,6 +18,7 @@ from models import PaymentMethod, calculate_fees
 from models.base import today
 
 from . import bp, cart_store
+from .address import filled_from_postcode, lookup_requested
 from .common import current_member, redirect_to, render, shop
 from .forms import PERSON_FIELDS, Cleaned, clean_note, clean_person, text
 
@@ -98,6 +99,9 @@ def checkout_info() -> Response | str:
         return render("checkout/info.html", values=values, errors={}, same=st.get("same", True))
     cleaned = clean_person(request.form)
     same = request.form.get("same", "1") == "1"
+    if lookup_requested(request.form):
+        values, errors = filled_from_postcode(cleaned.values)
+        return render("checkout/info.html", values=values, errors=errors, same=same)
     if not cleaned.ok:
         return render("checkout/info.html", values=cleaned.values, errors=cleaned.errors,
                       same=same)
@@ -116,6 +120,9 @@ def checkout_recipient() -> Response | str:
     if request.method == "GET":
         return render("checkout/recipient.html", values=st.get("recipient") or {}, errors={})
     cleaned = clean_person(request.form, with_email=False)
+    if lookup_requested(request.form):
+        values, errors = filled_from_postcode(cleaned.values)
+        return render("checkout/recipient.html", values=values, errors=errors)
     if not cleaned.ok:
         return render("checkout/recipient.html", values=cleaned.values, errors=cleaned.errors)
     st.update(recipient=cleaned.values, same=False)

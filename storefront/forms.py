@@ -17,6 +17,8 @@ from carrier_compat.address import is_valid_address
 from carrier_compat.normalize import normalize_input
 from ktaishop.routing import MAX_ROW_ID
 
+from .address import posted_form
+
 PERSON_FIELDS = ("name", "kana", "tel", "email", "zip_code", "address")
 LABELS = {
     "name": "氏名",
@@ -74,7 +76,11 @@ def kana(raw: str | None) -> str:
 
 
 def clean_person(form: Mapping[str, str], *, with_email: bool = True) -> Cleaned:
-    """注文者 / 配送先 / 会員 fields; ``with_email`` False for a 配送先."""
+    """注文者 / 配送先 / 会員 fields; ``with_email`` False for a 配送先.
+
+    The HTML5 face sends the 住所 in parts (storefront.address); they are joined first.
+    """
+    form = posted_form(form)
     result = Cleaned()
     names = PERSON_FIELDS if with_email else tuple(f for f in PERSON_FIELDS if f != "email")
     for name in names:
