@@ -6,9 +6,13 @@ Words are folded the Japanese way (models.search): 「ﾃｨｰｼｬﾂ」 and 
 
 from __future__ import annotations
 
-from flask import request
+from functools import partial
+from urllib.parse import quote_from_bytes
+
+from flask import request, url_for
 from sqlalchemy import func, select
 
+from carrier_compat.flask import current_carrier
 from ktaishop.extensions import db
 from ktaishop.paging import Page, requested_page
 from models import search_products
@@ -31,4 +35,14 @@ def search() -> str:
     page = Page.of(requested_page(request.args), list_page_size(), total)
     products = db.session.scalars(page.apply(statement)).all() if total else []
     return render("search.html", query=query, products=products, total=total,
-                  page=page.number, pages=page.pages)
+                  page=page.number, pages=page.pages, page_url=partial(page_url, query))
+
+
+def page_url(query: str, page: int) -> str:
+    """The link to page ``page`` of the results for ``query``.
+
+    The words are percent-encoded in the handset's own charset: a keitai's query string
+    is read in its charset (Shift_JIS for docomo and au), links it follows included.
+    """
+    words = quote_from_bytes(current_carrier().encode(query), safe="")
+    return f"{url_for('storefront.search', page=page)}&q={words}"
