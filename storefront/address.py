@@ -47,12 +47,17 @@ class AddressParts:
         return f"{head} {self.building}" if self.building else head
 
 
+def posted_parts(form: Mapping[str, str]) -> AddressParts | None:
+    """The parts the HTML5 face sent (spaces inside each tidied), or None (keitai)."""
+    if "address" in form or not any(name in form for name in PART_FIELDS):
+        return None
+    return AddressParts(*(" ".join((form.get(name) or "").split()) for name in PART_FIELDS))
+
+
 def posted_form(form: Mapping[str, str]) -> Mapping[str, str]:
     """``form`` with ``address`` joined from the HTML5 face's parts, when it sent parts."""
-    if "address" in form or not any(name in form for name in PART_FIELDS):
-        return form
-    parts = AddressParts(*(" ".join((form.get(name) or "").split()) for name in PART_FIELDS))
-    return {**form, "address": parts.joined()}
+    parts = posted_parts(form)
+    return form if parts is None else {**form, "address": parts.joined()}
 
 
 def address_parts(address: str, postcode: str = "") -> AddressParts:
@@ -75,12 +80,13 @@ def lookup_requested(form: Mapping[str, str]) -> bool:
     return LOOKUP_BUTTON in form
 
 
-def filled_from_postcode(values: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-    """(values, errors) for a form sent with 「住所検索」: the 住所 from the 郵便番号.
+def filled_from_postcode(values: dict[str, str], form: Mapping[str, str]
+                         ) -> tuple[dict[str, str], dict[str, str]]:
+    """(values, errors) for a ``form`` sent with 「住所検索」: the 住所 from the 郵便番号.
 
-    The 住所 becomes 都道府県 + 市区町村 + 町域 of the code, keeping what was typed after
-    the 町域 when it already began that way (and the 建物名). Only the 郵便番号 is
-    judged: the shopper has not finished the form.
+    ``values`` are the form's cleaned values. The 住所 becomes 都道府県 + 市区町村 + 町域
+    of the code, keeping what was typed after the 町域 when it already began that way,
+    and the 建物名. Only the 郵便番号 is judged: the shopper has not finished the form.
     """
     postcode = values.get("zip_code", "")
     if not re.fullmatch(r"\d{7}", postcode):
@@ -88,11 +94,11 @@ def filled_from_postcode(values: dict[str, str]) -> tuple[dict[str, str], dict[s
     place = common_place(places(postcode))
     if place is None:
         return values, {"zip_code": NOT_FOUND}
-    return {**values, "address": _filled(values.get("address", ""), place)}, {}
+    current = posted_parts(form) or address_parts(values.get("address", ""))
+    return {**values, "address": _filled(current, place)}, {}
 
 
-def _filled(address: str, place: Place) -> str:
-    current = address_parts(address)
+def _filled(current: AddressParts, place: Place) -> str:
     typed = f"{current.pref}{current.city}{current.street}"
     head = typed if typed.startswith(place.address) else place.address
     return f"{head} {current.building}" if current.building else head

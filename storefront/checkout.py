@@ -100,7 +100,7 @@ def checkout_info() -> Response | str:
     cleaned = clean_person(request.form)
     same = request.form.get("same", "1") == "1"
     if lookup_requested(request.form):
-        values, errors = filled_from_postcode(cleaned.values)
+        values, errors = filled_from_postcode(cleaned.values, request.form)
         return render("checkout/info.html", values=values, errors=errors, same=same)
     if not cleaned.ok:
         return render("checkout/info.html", values=cleaned.values, errors=cleaned.errors,
@@ -121,7 +121,7 @@ def checkout_recipient() -> Response | str:
         return render("checkout/recipient.html", values=st.get("recipient") or {}, errors={})
     cleaned = clean_person(request.form, with_email=False)
     if lookup_requested(request.form):
-        values, errors = filled_from_postcode(cleaned.values)
+        values, errors = filled_from_postcode(cleaned.values, request.form)
         return render("checkout/recipient.html", values=values, errors=errors)
     if not cleaned.ok:
         return render("checkout/recipient.html", values=cleaned.values, errors=cleaned.errors)

@@ -46,7 +46,7 @@ def register() -> Response | str:
         return render("members/register.html", values={"newsletter": "1"}, errors={}, next=nxt)
     cleaned = clean_person(request.form)
     if lookup_requested(request.form):
-        values, errors = filled_from_postcode(cleaned.values)
+        values, errors = filled_from_postcode(cleaned.values, request.form)
         values["newsletter"] = "1" if request.form.get("newsletter") == "1" else ""
         return render("members/register.html", values=values, errors=errors, next=nxt)
     password = request.form.get("password", "")

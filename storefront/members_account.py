@@ -72,7 +72,7 @@ def my_profile() -> Response | str:
         return render("members/profile.html", values=values, errors={})
     cleaned = clean_person(request.form)
     if lookup_requested(request.form):
-        values, errors = filled_from_postcode(cleaned.values)
+        values, errors = filled_from_postcode(cleaned.values, request.form)
         return render("members/profile.html", values=values, errors=errors)
     other = member_by_email(cleaned.values.get("email", ""))
     if other is not None and other.id != member.id:

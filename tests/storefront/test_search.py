@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import create_engine, text
+
+from ktaishop.migrate import upgrade
 
 from ktaishop.extensions import db
 from models import Product, Shelf, Variant
@@ -113,3 +116,19 @@ def test_folding_rules():
     assert "ピーシーケース" in searchable_text("PCケース", "", "")
     assert "ティー" not in searchable_text("Tokyo", "", "")  # a word, not a capital alone
     assert search_terms("  a  b c d e f g ") == ["a", "b", "c", "d", "e"]
+
+
+def test_the_migration_fills_the_search_text_of_existing_products(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0005")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO products (code, name, price, priority, description,"
+                          " stock_display, option_axes, published, deleted, created_at)"
+                          " VALUES ('T9', 'Ｔシャツ', 100, 0, 'ﾎﾞｰﾀﾞｰ', 'show', '[]', 1, 0,"
+                          " '2026-01-01 00:00:00')"))
+    upgrade(url)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT search_text FROM products")).scalar_one()
+    engine.dispose()
+    assert stored == searchable_text("Ｔシャツ", "T9", "ﾎﾞｰﾀﾞｰ") == "tシャツ\nt9\nボーダー\nティーシャツ"
