@@ -7,9 +7,8 @@ import re
 import pytest
 from sqlalchemy import create_engine, text
 
-from ktaishop.migrate import upgrade
-
 from ktaishop.extensions import db
+from ktaishop.migrate import upgrade
 from models import Product, Shelf, Variant
 from models.search import fold, search_terms, searchable_text
 
@@ -131,4 +130,5 @@ def test_the_migration_fills_the_search_text_of_existing_products(tmp_path):
     with engine.connect() as conn:
         stored = conn.execute(text("SELECT search_text FROM products")).scalar_one()
     engine.dispose()
-    assert stored == searchable_text("Ｔシャツ", "T9", "ﾎﾞｰﾀﾞｰ") == "tシャツ\nt9\nボーダー\nティーシャツ"
+    expected = "tシャツ\nt9\nボーダー\nティーシャツ"
+    assert stored == searchable_text("Ｔシャツ", "T9", "ﾎﾞｰﾀﾞｰ") == expected
