@@ -28,7 +28,7 @@ from PIL import Image, ImageOps
 MIMETYPES = {"GIF": "image/gif", "JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 EXTENSIONS = {"GIF": "gif", "JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 JPEG_QUALITIES = (85, 70, 55, 40, 30)
-WEBP_QUALITIES = (80, 65, 50, 35)
+WEBP_QUALITIES = (70, 55, 45, 35)
 SHRINK_STEP = 0.8
 MIN_WIDTH = 16
 MIN_BUDGET = 2048

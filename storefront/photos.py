@@ -29,9 +29,16 @@ def photo_url(product_id: int, index: int, width: int, fmt: str = "") -> str:
                    fmt=fmt or None)
 
 
-def photo_srcset(product_id: int, index: int = 1, fmt: str = "") -> str:
-    """``url 160w, url 320w, …`` of one photo, in ``fmt`` (``webp``) or the default JPEG."""
-    return ", ".join(f"{photo_url(product_id, index, w, fmt)} {w}w" for w in PHOTO_WIDTHS)
+def photo_srcset(product_id: int, index: int = 1, fmt: str = "", up_to: int = 960) -> str:
+    """``url 160w, url 320w, …`` of one photo, in ``fmt`` (``webp``) or the default JPEG,
+    no wider than ``up_to``.
+
+    Grids stop at 480 px: a phone's half-width column at 3x would pick the 640 px copy,
+    and six of those real photos would outweigh the page's budget for little a shopper
+    can see at that size.
+    """
+    return ", ".join(f"{photo_url(product_id, index, w, fmt)} {w}w"
+                     for w in PHOTO_WIDTHS if w <= up_to)
 
 
 def photo_target(args: Mapping[str, str]) -> SimpleNamespace | None:
