@@ -4,7 +4,8 @@
 
 * width at most ``carrier.screen_width``, aspect ratio kept, never upscaled;
 * format: the first of ``carrier.image_formats`` whose file fits the byte budget
-  (for JPEG after lowering the quality, for every format after shrinking further);
+  (for JPEG and WebP after lowering the quality, for every format after shrinking
+  further); WebP is for today's browsers (the HTML5 face's ``<picture>``), never a handset;
   if nothing fits even at the smallest size, the smallest file produced is used;
 * byte budget: :func:`image_budget` — half the carrier's page limit, because the image
   shares that limit with the page that shows it;
@@ -24,9 +25,10 @@ from typing import Any
 
 from PIL import Image, ImageOps
 
-MIMETYPES = {"GIF": "image/gif", "JPEG": "image/jpeg", "PNG": "image/png"}
-EXTENSIONS = {"GIF": "gif", "JPEG": "jpg", "PNG": "png"}
+MIMETYPES = {"GIF": "image/gif", "JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+EXTENSIONS = {"GIF": "gif", "JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 JPEG_QUALITIES = (85, 70, 55, 40, 30)
+WEBP_QUALITIES = (70, 55, 45, 35)
 SHRINK_STEP = 0.8
 MIN_WIDTH = 16
 MIN_BUDGET = 2048
@@ -84,7 +86,7 @@ def _fit(image: Image.Image, fmt: str, width: int, budget: int) -> bytes:
     """Encode at *width*, shrinking by SHRINK_STEP until it fits or reaches MIN_WIDTH."""
     while True:
         resized = _resize(image, width)
-        qualities = JPEG_QUALITIES if fmt == "JPEG" else (None,)
+        qualities = {"JPEG": JPEG_QUALITIES, "WEBP": WEBP_QUALITIES}.get(fmt, (None,))
         for quality in qualities:
             data = _encode(resized, fmt, quality)
             if len(data) <= budget:
@@ -106,6 +108,9 @@ def _encode(image: Image.Image, fmt: str, quality: int | None) -> bytes:
     out = io.BytesIO()
     if fmt == "JPEG":
         _flatten(image).save(out, "JPEG", quality=quality, optimize=True, progressive=False)
+    elif fmt == "WEBP":
+        keep = image.mode if image.mode in ("RGB", "RGBA") else "RGBA"
+        image.convert(keep).save(out, "WEBP", quality=quality, method=4)
     elif fmt == "GIF":
         # Old handsets show only 256-colour GIFs; quantize keeps the palette adaptive.
         _flatten(image).quantize(colors=256).save(out, "GIF", optimize=True)

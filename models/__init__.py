@@ -12,6 +12,7 @@ from .catalog import (
     published_products,
     release_stock,
     reserve_stock,
+    search_products,
 )
 from .checkout import (
     CartLine,
@@ -56,6 +57,6 @@ __all__ = [
     "PlacedOrder", "Product", "Shelf", "Settlement", "ShopSettings", "SlipDetails", "StockDisplay",
     "TransitionError", "Variant", "calculate_fees", "expired_provisional_orders",
     "find_by_confirm_token", "next_order_no", "now", "today", "place_order", "published_products",
-    "queue_mail", "release_stock", "reserve_stock",
+    "queue_mail", "release_stock", "reserve_stock", "search_products",
     "Rounding", "TaxRate", "TaxSummary", "summarize", "tax_totals",
 ]

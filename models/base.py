@@ -44,10 +44,12 @@ def today() -> date:
 
 def exists_on(dialect: str, name: str | None, type_: str) -> bool:
     """Whether a schema object of the models is built on ``dialect`` (Alembic's filter)."""
+    from .catalog import POSTGRESQL_ONLY_INDEXES as CATALOG_POSTGRESQL_ONLY_INDEXES
     from .orders import MIGRATION_ONLY_INDEXES, POSTGRESQL_ONLY_INDEXES
 
     if type_ != "index":
         return True
     if name in MIGRATION_ONLY_INDEXES:
         return False
-    return name not in POSTGRESQL_ONLY_INDEXES or dialect == "postgresql"
+    postgresql_only = POSTGRESQL_ONLY_INDEXES | CATALOG_POSTGRESQL_ONLY_INDEXES
+    return name not in postgresql_only or dialect == "postgresql"

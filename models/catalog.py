@@ -13,10 +13,14 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
+    Select,
     String,
     Table,
     Text,
+    and_,
+    event,
     select,
     update,
 )
@@ -24,7 +28,11 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, now
 from .errors import OutOfStock
+from .search import like_pattern, searchable_text
 from .tax import TaxRate
+
+# Built on PostgreSQL only (migration 0008): the storefront's search is a substring LIKE.
+POSTGRESQL_ONLY_INDEXES = frozenset({"ix_products_search_text_trgm"})
 
 product_shelves = Table(
     "product_shelves",
@@ -60,6 +68,10 @@ class Shelf(Base):
 
 class Product(Base):
     __tablename__ = "products"
+    __table_args__ = (
+        Index("ix_products_search_text_trgm", "search_text", postgresql_using="gin",
+              postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
@@ -81,6 +93,9 @@ class Product(Base):
     # An ordered product is hidden, never deleted: order history keeps its rows.
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    # Name, code and description folded for the storefront's search (models.search);
+    # written whenever the product is saved, never by hand.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     shelves: Mapped[list[Shelf]] = relationship(
         secondary=product_shelves, back_populates="products"
@@ -159,6 +174,13 @@ class Product(Base):
         return "在庫あり"
 
 
+@event.listens_for(Product, "before_insert")
+@event.listens_for(Product, "before_update")
+def _keep_search_text(_mapper: Any, _connection: Any, product: Product) -> None:
+    product.search_text = searchable_text(product.name or "", product.code or "",
+                                          product.description or "")
+
+
 class Variant(Base):
     """One option combination of a product (or the only one), holding its stock."""
 
@@ -230,3 +252,14 @@ def published_products():
         .where(Product.published.is_(True), Product.deleted.is_(False))
         .order_by(Product.priority.desc(), Product.id.desc())
     )
+
+
+def search_products(terms: Sequence[str]) -> Select[tuple[Product]]:
+    """Published products whose search text holds every one of ``terms``, in the
+    storefront's order. ``terms`` come from ``models.search.search_terms``; none match
+    nothing (an empty search is not "everything")."""
+    if not terms:
+        return published_products().where(Product.id.is_(None))
+    return published_products().where(and_(*(
+        Product.search_text.like(like_pattern(term), escape="\\") for term in terms
+    )))

@@ -17,10 +17,13 @@ from models import Product, Shelf, published_products
 
 from . import bp
 from .common import render, shop
+from .faces import is_html5
 from .forms import row_id
+from .photos import UnknownPhotoSize, photo_target
 
 TOP_PICKS = 3
 SHELF_PAGE_SIZE = 5
+GRID_PAGE_SIZE = 12  # the HTML5 face's photo grid: rows of 2, 3 or 4 come out even
 MAX_QUANTITY_CHOICE = 10
 THUMB_DIVISOR = 4
 
@@ -52,12 +55,17 @@ def shelf(shelf_id: int) -> str:
         abort(404)
     query = published_products().where(Product.shelves.contains(shelf))
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    page = Page.of(requested_page(request.args), SHELF_PAGE_SIZE, total or 0)
+    page = Page.of(requested_page(request.args), list_page_size(), total or 0)
     if page.past_end:
         abort(404)
     products = db.session.scalars(page.apply(query)).all()
     return render("shelf.html", shelf=shelf, products=products, page=page.number,
                   pages=page.pages)
+
+
+def list_page_size() -> int:
+    """Products a page of a shelf or a search shows: few on keitai, a photo grid else."""
+    return GRID_PAGE_SIZE if is_html5(current_carrier()) else SHELF_PAGE_SIZE
 
 
 def stock_of(product: Product) -> str | None:
@@ -90,7 +98,8 @@ def product_images(product_id: int) -> str:
 
 @bp.route("/image/<id:product_id>/<id:index>")
 def product_image(product_id: int, index: int) -> Response:
-    """Image ``index`` (1-3) of a product, scaled for this handset; ``?thumb=1`` is small."""
+    """Image ``index`` (1-3) of a product, scaled for this handset; ``?thumb=1`` is small;
+    on the HTML5 face ``?w=&fmt=`` asks for one of the photo copies (storefront.photos)."""
     product = visible_product(product_id)
     names = product.images
     if not 1 <= index <= len(names):
@@ -101,7 +110,13 @@ def product_image(product_id: int, index: int) -> Response:
         abort(404)
     carrier = current_carrier()
     target = carrier
-    if request.args.get("thumb"):
+    try:
+        photo = photo_target(request.args) if is_html5(carrier) else None
+    except UnknownPhotoSize:
+        abort(404)
+    if photo is not None:
+        target = photo
+    elif request.args.get("thumb"):
         target = SimpleNamespace(
             screen_width=max(int(carrier.screen_width) // THUMB_DIVISOR, 48),
             image_formats=carrier.image_formats,

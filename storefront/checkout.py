@@ -22,6 +22,7 @@ from models import Fees, PaymentMethod, TaxSummary, calculate_fees, summarize
 from models.base import today
 
 from . import bp, cart_store
+from .address import filled_from_postcode, lookup_requested
 from .common import current_member, redirect_to, render, shop
 from .forms import PERSON_FIELDS, Cleaned, clean_note, clean_person, text
 
@@ -115,6 +116,9 @@ def checkout_info() -> Response | str:
         return render("checkout/info.html", values=values, errors={}, same=st.get("same", True))
     cleaned = clean_person(request.form)
     same = request.form.get("same", "1") == "1"
+    if lookup_requested(request.form):
+        values, errors = filled_from_postcode(cleaned.values, request.form)
+        return render("checkout/info.html", values=values, errors=errors, same=same)
     if not cleaned.ok:
         return render("checkout/info.html", values=cleaned.values, errors=cleaned.errors,
                       same=same)
@@ -133,6 +137,9 @@ def checkout_recipient() -> Response | str:
     if request.method == "GET":
         return render("checkout/recipient.html", values=st.get("recipient") or {}, errors={})
     cleaned = clean_person(request.form, with_email=False)
+    if lookup_requested(request.form):
+        values, errors = filled_from_postcode(cleaned.values, request.form)
+        return render("checkout/recipient.html", values=values, errors=errors)
     if not cleaned.ok:
         return render("checkout/recipient.html", values=cleaned.values, errors=cleaned.errors)
     st.update(recipient=cleaned.values, same=False)

@@ -36,17 +36,21 @@ def shop() -> ShopSettings:
 
 
 def render(template: str, **context: Any) -> str:
-    """A storefront page with the shop, the member and the cart count in the context."""
+    """A storefront page on this request's face, with the shop and the shopper's bits."""
+    from .faces import page_template
+
+    return render_template(page_template(template), shop=shop(), **shopper_context(), **context)
+
+
+def shopper_context() -> dict[str, Any]:
+    """What a page shows of this shopper: the member, the cart count, a one-shot notice.
+
+    Everything personal on a page comes from here (the HTML5 face shows it only through
+    _shopper.html and _notice.html), so a cached catalog page can take it in afterwards.
+    """
     from .cart_store import cart_count
 
-    return render_template(
-        template,
-        shop=shop(),
-        member=current_member(),
-        cart_count=cart_count(),
-        notice=pop_notice(),
-        **context,
-    )
+    return {"member": current_member(), "cart_count": cart_count(), "notice": pop_notice()}
 
 
 def password_fingerprint(member: Member) -> str:

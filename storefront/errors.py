@@ -1,4 +1,5 @@
-"""Storefront error pages as XHTML-MP in the handset's charset (400-499 and CSRF).
+"""Storefront error pages on the handset's face (400-499 and CSRF): XHTML-MP in the
+keitai's charset, HTML5 for smartphones and PCs.
 
 The app's own handlers (ktaishop.errors) keep 500 and everything outside the
 storefront; a handset must not get an HTML5 UTF-8 page it cannot show.

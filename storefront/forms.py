@@ -19,6 +19,8 @@ from carrier_compat.normalize import normalize_input
 from ktaishop.clients import client_key
 from ktaishop.routing import MAX_ROW_ID
 
+from .address import posted_form
+
 PERSON_FIELDS = ("name", "kana", "tel", "email", "zip_code", "address")
 LABELS = {
     "name": "氏名",
@@ -35,7 +37,9 @@ MIN_PASSWORD = 8
 MAX_PASSWORD = 64
 _KANA = re.compile(r"^[ァ-ヶー・　 ]+$")
 _DIGIT_SEPARATORS = re.compile(r"[\s\-‐－―ー()（）]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 controls but tab and line ends, DEL, and the C1 controls (U+0080–U+009F: no page,
+# XHTML-MP or HTML5, may carry them, so a refused value is shown again without them).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 INVALID_EMAIL = "メールアドレスの形式が正しくありません。"
 # What a one-line field may not hold: control characters (tab and line breaks too),
 # the Unicode line and paragraph separators, and bidirectional overrides. A name with
@@ -89,7 +93,11 @@ def kana(raw: str | None) -> str:
 
 
 def clean_person(form: Mapping[str, str], *, with_email: bool = True) -> Cleaned:
-    """注文者 / 配送先 / 会員 fields; ``with_email`` False for a 配送先."""
+    """注文者 / 配送先 / 会員 fields; ``with_email`` False for a 配送先.
+
+    The HTML5 face sends the 住所 in parts (storefront.address); they are joined first.
+    """
+    form = posted_form(form)
     result = Cleaned()
     names = PERSON_FIELDS if with_email else tuple(f for f in PERSON_FIELDS if f != "email")
     for name in names:

@@ -27,6 +27,7 @@ from models.throttle import (
 )
 
 from . import bp
+from .address import filled_from_postcode, lookup_requested
 from .checkout_place import external_url
 from .common import (
     current_member,
@@ -61,6 +62,10 @@ def register() -> Response | str:
     if request.method == "GET":
         return render("members/register.html", values={"newsletter": "1"}, errors={}, next=nxt)
     cleaned = clean_person(request.form)
+    if lookup_requested(request.form):
+        values, errors = filled_from_postcode(cleaned.values, request.form)
+        values["newsletter"] = "1" if request.form.get("newsletter") == "1" else ""
+        return render("members/register.html", values=values, errors=errors, next=nxt)
     password = request.form.get("password", "")
     if message := password_error(password, request.form.get("password2", "")):
         cleaned.errors["password"] = message

@@ -17,6 +17,7 @@ from ktaishop.extensions import db
 from models import MailKind, Member, MemberStatus, Order
 
 from . import bp
+from .address import filled_from_postcode, lookup_requested
 from .checkout_place import external_url
 from .common import flash_message, log_in, log_out, redirect_to, render, require_member
 from .forms import clean_person, password_error, row_id
@@ -70,6 +71,9 @@ def my_profile() -> Response | str:
                                                    "address")}
         return render("members/profile.html", values=values, errors={})
     cleaned = clean_person(request.form)
+    if lookup_requested(request.form):
+        values, errors = filled_from_postcode(cleaned.values, request.form)
+        return render("members/profile.html", values=values, errors=errors)
     other = member_by_email(cleaned.values.get("email", ""))
     if other is not None and other.id != member.id:
         cleaned.errors["email"] = EMAIL_TAKEN

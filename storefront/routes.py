@@ -8,6 +8,7 @@ from __future__ import annotations
 from storefront import bp
 
 from . import (  # noqa: F401
+    address,
     cart,
     catalog,
     checkout,
@@ -18,6 +19,7 @@ from . import (  # noqa: F401
     members,
     members_account,
     pages,
+    search,
     unsubscribe,
 )
 

@@ -18,6 +18,7 @@ from PIL import Image
 from ktaishop.demo.data import TEMPLATES
 from ktaishop.extensions import db
 from models import MailTemplate, Product, Shelf, ShopSettings, Variant
+from tests.html5 import validate_html5
 from tests.keitai import KeitaiClient, KeitaiPage
 from tests.xhtml_mp import validate_xhtml_mp
 
@@ -78,12 +79,14 @@ def seed_shop(app, *, stock: int = 10) -> Catalog:
         return Catalog(shelf.id, shirt.id, shirt.variants[1].id, mug.id, mug.variants[0].id)
 
 
-FORM = re.compile(r'<form[^>]*action="([^"]*)"[^>]*>(.*?)</form>', re.S)
+# The forms a shopper posts (the search box on every page is a GET form).
+FORM = re.compile(r'<form[^>]*action="([^"]*)"[^>]*method="post"[^>]*>(.*?)</form>', re.S)
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 
 
 class Shopper:
-    """A handset walking the shop; every 200 page is checked for XHTML-MP validity."""
+    """A handset walking the shop; every 200 page is checked: XHTML-MP for keitai, and
+    the HTML5 face's rules (tests/html5.py) for smartphones, ガラホ and PCs."""
 
     def __init__(self, app, user_agent: str, *, cookies: bool = False, **kwargs) -> None:
         self.client = KeitaiClient(app, user_agent, cookies=cookies, **kwargs)
@@ -95,7 +98,7 @@ class Shopper:
 
     def _check(self, page: KeitaiPage) -> KeitaiPage:
         if page.status == 200 and "html" in page.headers.get("Content-Type", ""):
-            validate_xhtml_mp(page.raw)
+            (validate_xhtml_mp if self.carrier.is_keitai else validate_html5)(page.raw)
             assert page.charset == self.carrier.charset, page.headers
             self.pages.append(page)
         return page

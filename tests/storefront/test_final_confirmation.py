@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
+import lxml.html
 from lxml import etree
 from sqlalchemy import select
 
@@ -80,12 +81,15 @@ def add_food(app, *, sale_ends_at: datetime | None = SALE_END) -> Food:
 
 
 def sections(page: KeitaiPage) -> dict[str, str]:
-    """The page parsed as the XML it is: each <h2> with the text up to the next <h2>,
-    form or rule."""
-    root = etree.fromstring(page.raw)
+    """The page parsed as what it is (XHTML-MP on keitai, HTML5 on the smartphone face):
+    each <h2> with the text up to the next <h2>, form or rule."""
+    if page.raw.lstrip().startswith(b"<?xml"):
+        root, ns = etree.fromstring(page.raw), XHTML
+    else:
+        root, ns = lxml.html.document_fromstring(page.raw), ""
     found: dict[str, str] = {}
-    ends = {f"{XHTML}{tag}" for tag in ("h2", "form", "hr")}
-    for heading in root.iter(f"{XHTML}h2"):
+    ends = {f"{ns}{tag}" for tag in ("h2", "form", "hr")}
+    for heading in root.iter(f"{ns}h2"):
         texts, sibling = [], heading.getnext()
         while sibling is not None and sibling.tag not in ends:
             texts.append("".join(sibling.itertext()))

@@ -102,4 +102,5 @@ def _prefilled(page_text: str) -> dict[str, str]:
     from html import unescape
 
     return {name: unescape(value) for name, value in
-            re.findall(r'<input type="text" name="(\w+)" value="([^"]*)"', page_text)}
+            re.findall(r'<input type="(?:text|email|tel)" name="(\w+)" value="([^"]*)"',
+                       page_text)}
