@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import pytest
 import lxml.html
+import pytest
 from lxml import etree
 from sqlalchemy import select
 
