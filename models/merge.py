@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .tracking import company_label, tracking_url
+
 FIELD = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 
 # (field, what the shop owner sees in the 差込情報 list)
@@ -39,6 +41,8 @@ MERGE_FIELDS: tuple[tuple[str, str], ...] = (
     ("note", "備考"),
     ("delivery_no", "配送伝票番号"),
     ("shipped_date", "配送日"),
+    ("delivery_company", "配送業者"),
+    ("tracking_url", "配送状況の確認URL"),
     ("shop_name", "ショップ名"),
     ("shop_tel", "ショップ電話番号"),
     ("shop_address", "ショップ住所"),
@@ -96,10 +100,21 @@ def order_merge_values(order: Any, settings: Any, extra: Mapping[str, str] | Non
             f"{package.delivery_date:%Y-%m-%d}" if package and package.delivery_date else ""
         ),
         "member_name": order.purchaser_name,
+        **_tracking_values(package, settings),
     }
     values.update(shop_merge_values(settings))
     values.update(extra or {})
     return values
+
+
+def _tracking_values(package: Any, settings: Any) -> dict[str, str]:
+    """配送業者 and the parcel's tracking page (empty until a slip is registered)."""
+    if package is None:
+        return {"delivery_company": "", "tracking_url": ""}
+    company = getattr(package, "delivery_company", "")
+    urls = getattr(settings, "tracking_urls", None)
+    return {"delivery_company": company_label(company),
+            "tracking_url": tracking_url(company, package.delivery_no, urls)}
 
 
 def shop_merge_values(settings: Any) -> dict[str, str]:

@@ -348,6 +348,8 @@ class Package(Base):
     shop_name: Mapped[str] = mapped_column(String(100), default="")
     shop_tel: Mapped[str] = mapped_column(String(20), default="")
     shop_memo: Mapped[str] = mapped_column(String(200), default="")
+    # 配送業者 (models.tracking.DeliveryCompany); "" = 未指定.
+    delivery_company: Mapped[str] = mapped_column(String(20), default="")
     order: Mapped[Order] = relationship(back_populates="package")
 
     @property

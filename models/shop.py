@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import Base
+from .tracking import DEFAULT_TRACKING_URLS
 
 
 def _default_cod_tiers() -> list[dict[str, Any]]:
@@ -23,6 +24,10 @@ def _default_cod_tiers() -> list[dict[str, Any]]:
 
 def _default_wrapping() -> list[dict[str, Any]]:
     return [{"name": "包装紙", "fee": 105}, {"name": "ギフトボックス", "fee": 315}]
+
+
+def _default_tracking_urls() -> dict[str, str]:
+    return dict(DEFAULT_TRACKING_URLS)
 
 
 def _default_time_slots() -> list[str]:
@@ -60,6 +65,10 @@ class ShopSettings(Base):
     confirmation_hours: Mapped[int] = mapped_column(Integer, default=24)
     easy_login: Mapped[bool] = mapped_column(Boolean, default=False)
     low_stock_threshold: Mapped[int] = mapped_column(Integer, default=3)
+    # 送信者名: the display name on the From of the shop's mail ("" = the address alone).
+    sender_name: Mapped[str] = mapped_column(String(100), default="")
+    # 配送業者 code -> its tracking page with {delivery_no} (models.tracking).
+    tracking_urls: Mapped[dict[str, str]] = mapped_column(JSON, default=_default_tracking_urls)
 
     @classmethod
     def load(cls, session: Session) -> ShopSettings:
@@ -74,6 +83,21 @@ class ShopSettings(Base):
         except IntegrityError:
             settings = session.scalar(select(cls).where(cls.id == 1))
         return settings
+
+    @classmethod
+    def sender_of(cls, session: Session, address: str) -> str:
+        """``sender(address)`` of the stored settings (read only; the address alone when
+        the shop has no settings row yet)."""
+        settings = session.get(cls, 1)
+        return settings.sender(address) if settings is not None else address
+
+    def sender(self, address: str) -> str:
+        """The From of a shop mail sent from ``address``: ``"送信者名" <address>``, or the
+        address alone when there is no 送信者名 or ``address`` already carries a name."""
+        name = (self.sender_name or "").strip()
+        if not name or "<" in address:
+            return address
+        return f'"{name}" <{address}>'
 
     def wrapping_fee(self, name: str | None) -> int:
         """Fee of the 包装オプション called ``name``; 0 for none or an unknown name."""

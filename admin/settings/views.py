@@ -53,6 +53,8 @@ def settings():
         value = getattr(form, name).data
         setattr(shop, name, value.strip() if isinstance(value, str) else value)
     shop.cod_fee_tiers, shop.wrapping_options, shop.delivery_time_slots = tiers, wrapping, slots
+    shop.sender_name = (form.sender_name.data or "").strip()
+    shop.tracking_urls = form.tracking_urls()
     db.session.commit()
     flash("設定を更新しました。これからの注文に使われます。", "info")
     return redirect(url_for("admin.settings"))

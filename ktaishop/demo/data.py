@@ -143,8 +143,11 @@ SHIPPING_NOTICE_BODY = """{{purchaser_name}} 様
 ご注文の商品を出荷いたしました。
 
 ■注文番号：{{order_no}}
+■配送業者：{{delivery_company}}
 ■配送伝票番号：{{delivery_no}}
 ■配送日：{{shipped_date}}
+■お荷物の配送状況：
+{{tracking_url}}
 
 ■商品
 {{items}}
