@@ -154,11 +154,17 @@ def queue_order_mail(
 
     Returns None when the shop has no template of that kind (nothing to send).
     """
-    from .shop import ShopSettings
-
     template = MailTemplate.for_kind(session, kind)
     if template is None:
         return None
+    return queue_template_mail(session, order, template, extra)
+
+
+def queue_template_mail(session: Session, order, template: MailTemplate,
+                        extra: dict[str, str] | None = None) -> OutboxMessage:
+    """Queue ``template`` filled in for ``order`` to its purchaser (kind: the template's)."""
+    from .shop import ShopSettings
+
     settings = ShopSettings.load(session)
     values = order_merge_values(order, settings, extra)
     session.flush()  # the order needs its id for the log
@@ -169,6 +175,6 @@ def queue_order_mail(
         subject=render_merge(template.subject, values),
         body=render_merge(template.body, values),
         bcc=settings.mail_bcc,
-        kind=kind,
+        kind=template.kind_enum,
         order_id=order.id,
     )

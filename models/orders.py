@@ -183,12 +183,17 @@ class Order(OrderPayment, Base):
         current = self.status_enum
         if target == current:
             return
-        path = _CORRECTIONS.get((current, target))
-        if path is None:
+        self.check_correction(target)
+        _CORRECTIONS[(current, target)](self, session, actor)
+
+    def check_correction(self, target: OrderStatus) -> None:
+        """Raise TransitionError unless 訂正's table allows ``target`` from here (staying
+        where it is is allowed); the move itself may still be refused by its rule."""
+        current = self.status_enum
+        if target != current and (current, target) not in _CORRECTIONS:
             raise TransitionError(
                 f"注文状態を「{current.label}」から「{target.label}」には変更できません。"
             )
-        path(self, session, actor)
 
     def register_shipment(self, slip: SlipDetails, actor: str, *, by_hand: bool) -> bool:
         """出荷待ち → 出荷済 with the 配送伝票 (P20 CSV, or P21 per order when ``by_hand``).
@@ -275,6 +280,11 @@ class Order(OrderPayment, Base):
         before = self.status_enum
         self.status = target
         self._log(actor, f"注文状態: {before.label} → {target.label}（{why}）")
+
+    def log_action(self, actor: str, what: str) -> None:
+        """Write ``what`` in the order's history: an action with no rule of its own (a
+        mail sent from 注文一覧's 一括操作)."""
+        self._log(actor, what)
 
     def _log(self, actor: str, what: str) -> None:
         self.events.append(OrderEvent(actor=actor, action=what))
