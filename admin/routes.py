@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from admin import bp
 
-from . import auth, catalog, dashboard, delivery, mail, members, orders, preview, settings  # noqa: F401
+from . import (  # noqa: F401
+    auth,
+    catalog,
+    dashboard,
+    delivery,
+    mail,
+    members,
+    orders,
+    preview,
+    reports,
+    settings,
+)
 from .common import paging  # noqa: F401  (the pager's template global)
 
 __all__ = ["bp"]
