@@ -65,6 +65,16 @@ def render_merge(text: str, values: Mapping[str, str]) -> str:
     return FIELD.sub(lambda m: str(values.get(m.group(1), "")), text)
 
 
+def zip_code(value: str | None) -> str:
+    """A 郵便番号 as Japanese people write it: 1500001 -> 150-0001 (7 digits stored with
+    or without the hyphen); anything else is shown as it was stored. The templates'
+    ``zip`` filter."""
+    digits = (value or "").replace("-", "").strip()
+    if len(digits) == 7 and digits.isascii() and digits.isdigit():
+        return f"{digits[:3]}-{digits[3:]}"
+    return value or ""
+
+
 def yen(amount: int) -> str:
     return f"{amount:,}円"
 

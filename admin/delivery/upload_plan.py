@@ -75,6 +75,13 @@ class ShipmentRow(NamedTuple):
     slip: SlipDetails
     decision: ShipmentDecision
 
+    @property
+    def delivery_date(self) -> datetime | None:
+        """配送日 as it will be stored: the file's, else the one registered before, else
+        the moment the plan was judged (a first registration without a date)."""
+        value = self.decision.values.get("delivery_date", self.order.delivery_date)
+        return value if isinstance(value, datetime) else None
+
 
 @dataclass
 class ImportPlan:

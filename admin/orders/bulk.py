@@ -111,7 +111,12 @@ def run(form: BulkForm, orders: list[Order]) -> tuple[str, BulkOutcome]:
             raise DomainError("送信するメールのテンプレートを選んでください。")
         return (f"の購入者へ「{template.subject}」のメールを送ります（送信待ち）",
                 mail_all(orders, template, by))
-    target = OrderStatus(form.status.data)
+    if form.action.data != "status":
+        raise DomainError("一括操作を選んでください。")
+    try:
+        target = OrderStatus(form.status.data)
+    except ValueError:
+        raise DomainError("変更後の注文状態を選んでください。") from None
     return f"の注文状態を「{target.label}」にしました", change_status(orders, target, by)
 
 

@@ -33,10 +33,11 @@ class DownloadForm(FlaskForm):
 class BulkForm(FlaskForm):
     """一括操作 on 注文一覧: what to do with the ticked orders (``id`` values)."""
 
-    action = SelectField("一括操作", choices=[
+    # Choices are checked by the view (``bulk.run``), with Japanese messages.
+    action = SelectField("一括操作", validate_choice=False, choices=[
         SelectChoice("status", "注文状態を変更"), SelectChoice("cancel", "取消"),
         SelectChoice("mail", "メール送信")])
-    status = SelectField("変更後の注文状態",
+    status = SelectField("変更後の注文状態", validate_choice=False,
                          choices=[SelectChoice(s.value, s.label) for s in OrderStatus])
     template = StringField("メールのテンプレート")
     next = HiddenField()
