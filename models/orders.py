@@ -40,7 +40,11 @@ S = OrderStatus
 KEYWORD_COLUMNS = (
     "order_no", "purchaser_name", "purchaser_kana", "purchaser_address", "purchaser_email",
 )
-POSTGRESQL_ONLY_INDEXES = frozenset(f"ix_orders_{column}_trgm" for column in KEYWORD_COLUMNS)
+# 注文一覧's キーワード also finds orders by the name or code of an item they hold.
+ITEM_KEYWORD_COLUMNS = ("name", "code")
+POSTGRESQL_ONLY_INDEXES = frozenset(
+    [f"ix_orders_{column}_trgm" for column in KEYWORD_COLUMNS]
+    + [f"ix_order_items_{column}_trgm" for column in ITEM_KEYWORD_COLUMNS])
 # Built by migration 0004 on PostgreSQL only, on replace(purchaser_tel, '-', ''): an
 # expression index the models cannot describe to Alembic's comparison.
 MIGRATION_ONLY_INDEXES = frozenset({"ix_orders_tel_digits_trgm"})
@@ -316,6 +320,11 @@ class OrderItem(Base):
     """A line as sold: code, name and price are copied so history never changes."""
 
     __tablename__ = "order_items"
+    __table_args__ = tuple(
+        Index(f"ix_order_items_{column}_trgm", column, postgresql_using="gin",
+              postgresql_ops={column: "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+        for column in ITEM_KEYWORD_COLUMNS
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)

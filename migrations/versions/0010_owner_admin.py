@@ -29,7 +29,18 @@ DEFAULT_TRACKING_URLS = {
 }
 
 
+# 注文一覧's キーワード finds orders by an item's name or code: trigram indexes answer it on
+# PostgreSQL (pg_trgm exists since 0004); SQLite scans.
+ITEM_KEYWORD_COLUMNS = ("name", "code")
+
+
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for column in ITEM_KEYWORD_COLUMNS:
+            op.create_index(
+                f"ix_order_items_{column}_trgm", "order_items", [column],
+                postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"},
+            )
     with op.batch_alter_table("packages", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("delivery_company", sa.String(length=20), nullable=False, server_default="")
@@ -46,6 +57,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for column in ITEM_KEYWORD_COLUMNS:
+            op.drop_index(f"ix_order_items_{column}_trgm", table_name="order_items")
     with op.batch_alter_table("shop_settings", schema=None) as batch_op:
         batch_op.drop_column("tracking_urls")
         batch_op.drop_column("sender_name")
