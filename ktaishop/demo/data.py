@@ -67,6 +67,14 @@ PRODUCTS = (
 
 SIZES = ("S", "M", "L")
 
+# What each product's picture shows (ktaishop.demo.pictures.KINDS).
+PICTURES = {
+    "goods000001": "tee", "goods000002": "tee", "goods000003": "tee", "goods000004": "tee",
+    "goods000005": "tee", "goods000006": "strap-heart", "goods000007": "strap-star",
+    "goods000008": "stickers", "goods000009": "mug", "goods000010": "tote",
+    "goods000011": "towel", "goods000012": "hoodie",
+}
+
 MEMBERS = (
     (
         "r-kobayashi@docomo.ne.jp",

@@ -73,6 +73,9 @@ def test_shipping_notice_links_to_the_parcel_from_the_shop_by_name(shop, db, app
     assert '<td class="company">ヤマト運輸</td>' in row
     notified = [o for o in orders_in(db, OrderStatus.INSTRUCTED)
                 if o.package.status == PackageStatus.SHIPPED]
+    unknown = next(o for o in notified if o.id != order.id)
+    unknown.package.delivery_company = ""  # registered before there was a choice
+    db.commit()
     page = shop.get("/admin/delivery/notice").get_data(as_text=True)
     shop.post("/admin/delivery/notice", data={"csrf_token": csrf_token_from(page)})
     mails = smtp_server.wait_for(len(notified))
@@ -84,9 +87,13 @@ def test_shipping_notice_links_to_the_parcel_from_the_shop_by_name(shop, db, app
     sender = mail.message["From"].addresses[0]
     assert sender == Address("LK EC SHOP", addr_spec="shop@ktaishop.example")
     assert mail.mail_from == "shop@ktaishop.example"  # the envelope stays the bare address
-    # A parcel without a company (registered before there was a choice) gets no link.
-    others = [m.message.get_body().get_content() for m in mails if m is not mail]
-    assert others and all("https://" not in text for text in others)
+    # Each parcel links to its own company's page; one without a company gets no link.
+    texts = {o.order_no: next(m.message.get_body().get_content() for m in mails
+                              if o.order_no in m.message.get_body().get_content())
+             for o in notified}
+    assert "https://" not in texts[unknown.order_no]
+    assert "■配送業者：\n" in texts[unknown.order_no].replace("\r\n", "\n")
+    assert any("okurijoNo=" in t or "reqCodeNo1=" in t for t in texts.values())
 
 
 def test_sender_name_and_tracking_urls_are_set_in_settings(admin_client, db):
