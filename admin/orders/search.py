@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import jaconv
-from sqlalchemy import Boolean, ColumnElement, Select, func, or_, select, union
+from sqlalchemy import Boolean, ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -245,16 +245,17 @@ def keyword_condition(term: str) -> ColumnElement[bool]:
     digits = _TEL_PUNCTUATION.sub("", normal)
     if digits.isdigit():
         checks.append(tel_contains(Order.purchaser_tel, _pattern(digits)))
-    people, items = or_(*checks), _orders_with_item(term, normal)
-    return term_match(or_(people, Order.id.in_(items)),
-                      Order.id.in_(union(select(Order.id).where(people), items)))
+    return term_match(or_(*checks), Order.id, _orders_with_item(term, normal).scalar_subquery())
 
 
 class term_match(FunctionElement):  # noqa: N801 (an SQL construct, named like one)
-    """One keyword term: ``scan`` (the purchaser's columns OR an item) on SQLite, which
-    reads every order anyway and looks the items up once; ``indexed`` on PostgreSQL, the
-    same orders as a UNION, so each side keeps its trigram indexes (an OR across the two
-    tables would make PostgreSQL read every order instead)."""
+    """One keyword term: the purchaser's columns match, or the order holds a matching item.
+
+    SQLite reads every order anyway and builds the uncorrelated ``IN (SELECT …)`` once.
+    PostgreSQL gets ``id = ANY(ARRAY(SELECT …))``: the items are read once (their
+    trigram indexes) into an array, and the whole OR stays a BitmapOr of index scans
+    on ``orders`` (an ``IN (SELECT …)`` inside an OR would make it read every order).
+    """
 
     type = Boolean()
     inherit_cache = True
@@ -262,12 +263,14 @@ class term_match(FunctionElement):  # noqa: N801 (an SQL construct, named like o
 
 @compiles(term_match)
 def _term_scan(element: term_match, compiler, **kw) -> str:
-    return f"({compiler.process(element.clauses.clauses[0], **kw)})"
+    people, order_id, items = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({people} OR {order_id} IN {items})"
 
 
 @compiles(term_match, "postgresql")
 def _term_indexed(element: term_match, compiler, **kw) -> str:
-    return f"({compiler.process(element.clauses.clauses[1], **kw)})"
+    people, order_id, items = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({people} OR {order_id} = ANY (ARRAY{items}))"
 
 
 def _orders_with_item(term: str, normal: str) -> Select:
