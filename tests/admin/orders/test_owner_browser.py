@@ -35,7 +35,8 @@ def test_keyword_hint_fits_and_both_downloads_use_radios(admin_page, live_server
         const style = getComputedStyle(box);
         const canvas = document.createElement("canvas").getContext("2d");
         canvas.font = style.font;
-        const room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        const room = box.clientWidth - parseFloat(style.paddingLeft)
+            - parseFloat(style.paddingRight);
         return [canvas.measureText(box.placeholder).width, room];
     }""")
     assert fits[0] <= fits[1], fits  # the whole hint shows, nothing cut off
