@@ -74,6 +74,8 @@ class Period:
         first, last = preset_range("month", on)
         period = cls(first, last)
         preset = args.get("preset", "")
+        if not preset and not args.get("date_from") and not args.get("date_to"):
+            preset = "month"  # the screen opens on 今月
         if preset in PRESETS:
             period.preset = preset
             period.date_from, period.date_to = preset_range(preset, on)
