@@ -132,7 +132,15 @@ def queue_mail(
     kind: MailKind = MailKind.GENERAL,
     order_id: int | None = None,
 ) -> OutboxMessage:
-    """Put one mail in the outbox (part of the caller's transaction)."""
+    """Put one mail in the outbox (part of the caller's transaction).
+
+    The From of the shop's mail gets the shop's 送信者名 (設定) as its display name here,
+    where every order and shop mail passes; a メルマガ keeps the FROM written on it.
+    """
+    if kind != MailKind.NEWSLETTER:
+        from .shop import ShopSettings
+
+        mail_from = ShopSettings.sender_of(session, mail_from)
     message = OutboxMessage(
         mail_to=to,
         mail_from=mail_from,

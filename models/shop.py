@@ -26,6 +26,9 @@ def _default_wrapping() -> list[dict[str, Any]]:
     return [{"name": "包装紙", "fee": 105}, {"name": "ギフトボックス", "fee": 315}]
 
 
+MAX_FROM = 254  # models.mail.OutboxMessage.mail_from
+
+
 def _default_tracking_urls() -> dict[str, str]:
     return dict(DEFAULT_TRACKING_URLS)
 
@@ -93,11 +96,13 @@ class ShopSettings(Base):
 
     def sender(self, address: str) -> str:
         """The From of a shop mail sent from ``address``: ``"送信者名" <address>``, or the
-        address alone when there is no 送信者名 or ``address`` already carries a name."""
+        address alone when there is no 送信者名, ``address`` already carries a name, or
+        the two would not fit the outbox's column."""
         name = (self.sender_name or "").strip()
         if not name or "<" in address:
             return address
-        return f'"{name}" <{address}>'
+        named = f'"{name}" <{address}>'
+        return named if len(named) <= MAX_FROM else address  # the outbox's column
 
     def wrapping_fee(self, name: str | None) -> int:
         """Fee of the 包装オプション called ``name``; 0 for none or an unknown name."""

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from carrier_compat.errors import CarrierCompatError
 from carrier_compat.mail import build_text_mail, smtp_bytes, smtp_envelope
-from models import MailKind, MailLog, Member, OutboxMessage, OutboxStatus, ShopSettings, now
+from models import MailKind, MailLog, Member, OutboxMessage, OutboxStatus, now
 
 from . import newsletter_mail
 from .builder import Builder, Prefetch, Skip
@@ -77,9 +77,8 @@ def build_mail(session: Session, message: OutboxMessage,
     builder = BUILDERS.get(message.kind)
     if builder is not None:
         return builder(session, message, cache if cache is not None else {})
-    return build_text_mail(  # the shop's 送信者名 is the From's display name (設定)
-        to=message.mail_to, mail_from=ShopSettings.sender_of(session, message.mail_from),
-        subject=message.subject,
+    return build_text_mail(
+        to=message.mail_to, mail_from=message.mail_from, subject=message.subject,
         body=message.body, cc=_split(message.cc), bcc=_split(message.bcc) or None,
     )
 
