@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, func, select
+from sqlalchemy import ColumnElement, String, func, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -40,7 +40,8 @@ MAX_DAYS = 3 * 366  # a day table longer than three years helps no one
 
 
 class day_of(FunctionElement):  # noqa: N801 (an SQL construct, named like one)
-    """``YYYY-MM-DD`` of a timestamp, as text on every database."""
+    """The day of a timestamp: ``YYYY-MM-DD`` text on SQLite, a date on PostgreSQL (a cast
+    costs a third of to_char there); ``str(value)`` is the ISO day either way."""
 
     type = String()
     inherit_cache = True
@@ -53,7 +54,12 @@ def _day_sqlite(element: day_of, compiler, **kw) -> str:
 
 @compiles(day_of, "postgresql")
 def _day_postgresql(element: day_of, compiler, **kw) -> str:
-    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM-DD')"
+    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
+
+
+# PostgreSQL's default work_mem (4 MB) makes a year's grouping sort on disk; the report
+# asks for enough to group in memory, for its own transaction only.
+REPORT_WORK_MEM = "SET LOCAL work_mem = '64MB'"
 
 
 @dataclass
@@ -180,6 +186,8 @@ def _add(into: dict[str, int], values: Iterable[int]) -> None:
 
 def aggregate(session: Session, period: Period) -> SalesReport:
     """The whole report for ``period``: two grouped queries, the rest summed here."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(REPORT_WORK_MEM))
     day = day_of(Order.ordered_at)
     rows = session.execute(
         select(day, Order.carrier, Order.payment_method, *(sql for _, _, sql in MEASURES))
@@ -187,6 +195,7 @@ def aggregate(session: Session, period: Period) -> SalesReport:
     ).all()
     totals, times, carriers, payments = _zero(), {}, {}, {}
     for when, carrier, payment, *values in rows:
+        when = str(when)[:10]
         key = when if period.unit == "day" else when[:7]
         for table, name in ((times, key), (carriers, carrier), (payments, payment)):
             _add(table.setdefault(name, _zero()), values)
