@@ -1,8 +1,9 @@
 """The dashboard, the admin's first page: today's and this month's orders, the status
-counts that lead to the filtered lists, 30 days of sales as an inline SVG chart, and
-orders per carrier.
+counts that lead to the filtered lists, 30 days of sales as an inline SVG chart, orders
+per carrier, and the products running out (在庫わずか) or sold out (在庫切れ).
 
-Sales count every order except 仮注文 (not confirmed yet) and キャンセル.
+Sales count every order except 仮注文 (not confirmed yet) and キャンセル. Every count
+links to a list searched so that it shows exactly that many orders.
 """
 
 from __future__ import annotations
@@ -10,18 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from flask import render_template
+from flask import render_template, url_for
 from sqlalchemy import func, select
 
 from ktaishop.extensions import db
-from models import Order, OrderStatus, Package, PackageStatus, now
+from models import Order, OrderStatus, Package, PackageStatus, ShopSettings, now
+from models.catalog import stock_alerts
 
 from . import bp
+from .common.chart import nice_ceiling
+from .orders.search import CARRIER_CHOICES, SALES_STATUSES
 
 CHART_DAYS = 30
 NOT_SALES = (OrderStatus.PROVISIONAL.value, OrderStatus.CANCELLED.value)
-CARRIER_LABELS = {"docomo": "docomo", "au": "au", "softbank": "SoftBank",
-                  "willcom": "WILLCOM", "smartphone": "スマートフォン", "pc": "PC"}
+CARRIER_LABELS = CARRIER_CHOICES
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ def chart_bars(series: list[tuple[date, int, int]], width: int = 720, height: in
                ) -> tuple[list[Bar], int]:
     """Bars scaled into a ``width`` x ``height`` plot; also the y-axis maximum (yen)."""
     top = max((sales for _, _, sales in series), default=0)
-    scale_max = _nice_ceiling(top)
+    scale_max = nice_ceiling(top)
     step = width / max(len(series), 1)
     bars = []
     for i, (day, orders, sales) in enumerate(series):
@@ -91,24 +94,26 @@ def chart_bars(series: list[tuple[date, int, int]], width: int = 720, height: in
     return bars, scale_max
 
 
-def _nice_ceiling(value: int) -> int:
-    """1, 2 or 5 times a power of ten, at least ``value`` (a readable axis)."""
-    if value <= 0:
-        return 0
-    magnitude = 10 ** (len(str(value)) - 1)
-    for factor in (1, 2, 5, 10):
-        if value <= factor * magnitude:
-            return factor * magnitude
-    return 10 * magnitude
-
-
-def _carriers(since: datetime) -> list[tuple[str, int]]:
+def _carriers(since: datetime) -> list[tuple[str, str, int]]:
+    """(carrier, its label, sales orders since ``since``), most orders first."""
     rows = db.session.execute(
         select(Order.carrier, func.count()).where(
             Order.ordered_at >= since, Order.status.not_in(NOT_SALES))
         .group_by(Order.carrier).order_by(func.count().desc())
     ).all()
-    return [(CARRIER_LABELS.get(carrier, carrier), int(n)) for carrier, n in rows]
+    return [(carrier, CARRIER_LABELS.get(carrier, carrier), int(n)) for carrier, n in rows]
+
+
+def sales_list_url(since: date, **criteria: object) -> str:
+    """注文一覧 of the sales (neither 仮注文 nor キャンセル) ordered since ``since``: the
+    list a dashboard figure counts."""
+    return url_for("admin.orders", date_from=since.isoformat(), status=list(SALES_STATUSES),
+                   **criteria)
+
+
+def package_list_url(status: PackageStatus) -> str:
+    """配送一覧 of the packages counted under ``status``: those of sales orders only."""
+    return url_for("admin.delivery", package=status.value, status=list(SALES_STATUSES))
 
 
 @bp.route("/")
@@ -118,10 +123,16 @@ def dashboard():
     month_start = datetime.combine(today.replace(day=1), time())
     chart_from = datetime.combine(today - timedelta(days=CHART_DAYS - 1), time())
     bars, scale_max = chart_bars(daily_sales(today))
+    threshold = ShopSettings.load(db.session).low_stock_threshold
+    low_stock, sold_out = stock_alerts(db.session, threshold)
     return render_template(
         "admin/dashboard/dashboard.html",
         today=today, today_figures=_figures(datetime.combine(today, time())),
         month_figures=_figures(month_start), statuses=_status_counts(),
         packages=_package_counts(), bars=bars, scale_max=scale_max,
         chart_total=sum(b.sales for b in bars), carriers=_carriers(chart_from),
+        month_start=month_start.date(), chart_from=chart_from.date(),
+        sales_list_url=sales_list_url, package_list_url=package_list_url,
+        low_stock=low_stock, sold_out=sold_out,
+        threshold=threshold,
     )

@@ -15,7 +15,7 @@ from flask import current_app, render_template, request, url_for
 from werkzeug.routing import BuildError
 from werkzeug.test import EnvironBuilder
 
-from carrier_compat import detect
+from carrier_compat import Carrier, CarrierCompatError, detect
 from ktaishop.security import csp_nonce
 
 from . import bp
@@ -65,7 +65,7 @@ def storefront_path(endpoint: str, **values: object) -> str | None:
 
 @bp.context_processor
 def _preview_helpers() -> dict:
-    return {"storefront_path": storefront_path}
+    return {"storefront_path": storefront_path, "frame_document": frame_document}
 
 
 def clean_path(path: str) -> str | None:
@@ -133,11 +133,39 @@ def fetch(path: str, user_agent: str) -> Preview:
     body = response.get_data()
     content_type = response.headers.get("Content-Type", "")
     location = response.headers.get("Location")
-    match = CHARSET.search(content_type)
-    charset = match.group(1).lower() if match else "utf-8"
-    text = body.decode(PYTHON_CODECS.get(charset, charset), errors="replace")
+    text = decode_page(body, content_type, carrier)
     return Preview(response.status_code, content_type, len(body),
                    int(carrier.page_limit_bytes), text, location, int(carrier.screen_width))
+
+
+def decode_page(body: bytes, content_type: str, carrier: Carrier) -> str:
+    """The page as text with standard Unicode emoji: the handset's own decoding turns its
+    carrier's emoji codes (private-use characters, empty boxes on a PC) back into emoji.
+    Bytes the carrier's decoding refuses are read in the declared charset instead."""
+    try:
+        return carrier.decode(body)
+    except CarrierCompatError:
+        match = CHARSET.search(content_type)
+        charset = match.group(1).lower() if match else "utf-8"
+        return body.decode(PYTHON_CODECS.get(charset, charset), errors="replace")
+
+
+# The frame's default face: a handset shows Japanese in a gothic (sans-serif) font and
+# its emoji as pictures; a PC browser's default for an unstyled page is a serif font.
+# Rules of the page itself still win (this is the lowest-specificity rule there is).
+FRAME_STYLE = ('html{font-family:"Hiragino Kaku Gothic ProN","Noto Sans CJK JP",'
+               'Meiryo,sans-serif,"Apple Color Emoji","Noto Color Emoji","Segoe UI Emoji"}')
+HEAD = re.compile(r"<head\b[^>]*>", re.I)
+
+
+def frame_document(text: str) -> str:
+    """What the preview frame shows: the page with ``FRAME_STYLE`` at the top of its head
+    (with this response's nonce: the frame inherits the admin page's CSP)."""
+    style = f'<style nonce="{csp_nonce()}">{FRAME_STYLE}</style>'
+    match = HEAD.search(text)
+    if match is None:
+        return style + text
+    return text[:match.end()] + style + text[match.end():]
 
 
 @bp.route("/preview")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from admin import bp
 
-from . import (  # noqa: F401  # noqa: F401  (アカウント and 二段階認証; 操作ログ)
+from . import (  # noqa: F401  (アカウント and 二段階認証; 操作ログ; 売上集計)
     account,
     audit,
     auth,
@@ -19,6 +19,7 @@ from . import (  # noqa: F401  # noqa: F401  (アカウント and 二段階認�
     members,
     orders,
     preview,
+    reports,
     settings,
 )
 from .common import paging  # noqa: F401  (the pager's template global)

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from flask import Flask
 
 from models import OrderStatus, PackageStatus, PaymentMethod
+from models.merge import zip_code
+from models.tracking import company_label
 
 
 def yen(amount: int | None) -> str:
@@ -33,3 +35,5 @@ def register(app: Flask) -> None:
     app.add_template_filter(lambda s: OrderStatus(s).label, "order_status")
     app.add_template_filter(lambda s: PackageStatus(s).label, "package_status")
     app.add_template_filter(lambda s: PaymentMethod(s).label, "payment_label")
+    app.add_template_filter(zip_code, "zip")
+    app.add_template_filter(company_label, "delivery_company")

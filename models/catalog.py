@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -263,3 +263,26 @@ def search_products(terms: Sequence[str]) -> Select[tuple[Product]]:
     return published_products().where(and_(*(
         Product.search_text.like(like_pattern(term), escape="\\") for term in terms
     )))
+
+
+class StockAlert(NamedTuple):
+    """One option combination (or the only one) that is running out or sold out."""
+
+    product_id: int
+    code: str
+    name: str
+    option_text: str
+    stock: int
+
+
+def stock_alerts(session: Session, threshold: int) -> tuple[list[StockAlert], list[StockAlert]]:
+    """(在庫わずか, 在庫切れ) of the products not deleted: a combination is 在庫わずか with
+    1 to ``threshold`` units left, 在庫切れ with none; fewest first, then by code."""
+    rows = session.execute(
+        select(Product.id, Product.code, Product.name, Variant.option_text, Variant.stock)
+        .join(Variant, Variant.product_id == Product.id)
+        .where(Product.deleted.is_(False), Variant.stock <= max(threshold, 0))
+        .order_by(Variant.stock, Product.code, Variant.position, Variant.id)
+    ).all()
+    alerts = [StockAlert._make(row) for row in rows]
+    return [a for a in alerts if a.stock > 0], [a for a in alerts if a.stock <= 0]

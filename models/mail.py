@@ -200,9 +200,16 @@ def queue_mail(
     order_id: int | None = None,
 ) -> OutboxMessage:
     """Put one mail in the outbox (part of the caller's transaction), to go in the
-    mail profile the shop has chosen now for the recipient's carrier."""
+    mail profile the shop has chosen now for the recipient's carrier.
+
+    The From of the shop's mail gets the shop's 送信者名 (設定) as its display name here,
+    where every order and shop mail passes; a メルマガ keeps the FROM written on it.
+    """
     from .shop import ShopSettings
 
+    settings = ShopSettings.load(session)
+    if kind != MailKind.NEWSLETTER:
+        mail_from = settings.sender(mail_from)
     message = OutboxMessage(
         mail_to=to,
         mail_from=mail_from,
@@ -212,7 +219,7 @@ def queue_mail(
         bcc=bcc,
         kind=kind,
         order_id=order_id,
-        legacy_mail_carriers=ShopSettings.load(session).legacy_mail_carriers,
+        legacy_mail_carriers=settings.legacy_mail_carriers,
     )
     session.add(message)
     return message
@@ -225,11 +232,17 @@ def queue_order_mail(
 
     Returns None when the shop has no template of that kind (nothing to send).
     """
-    from .shop import ShopSettings
-
     template = MailTemplate.for_kind(session, kind)
     if template is None:
         return None
+    return queue_template_mail(session, order, template, extra)
+
+
+def queue_template_mail(session: Session, order, template: MailTemplate,
+                        extra: dict[str, str] | None = None) -> OutboxMessage:
+    """Queue ``template`` filled in for ``order`` to its purchaser (kind: the template's)."""
+    from .shop import ShopSettings
+
     settings = ShopSettings.load(session)
     values = order_merge_values(order, settings, extra)
     session.flush()  # the order needs its id for the log
@@ -240,6 +253,6 @@ def queue_order_mail(
         subject=render_merge(template.subject, values),
         body=render_merge(template.body, values),
         bcc=settings.mail_bcc,
-        kind=kind,
+        kind=template.kind_enum,
         order_id=order.id,
     )

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .tax import REDUCED_MARK
+from .tracking import company_label, tracking_url
 
 FIELD = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 
@@ -42,6 +43,8 @@ MERGE_FIELDS: tuple[tuple[str, str], ...] = (
     ("note", "備考"),
     ("delivery_no", "配送伝票番号"),
     ("shipped_date", "配送日"),
+    ("delivery_company", "配送業者"),
+    ("tracking_url", "配送状況の確認URL"),
     ("shop_name", "ショップ名"),
     ("shop_tel", "ショップ電話番号"),
     ("shop_address", "ショップ住所"),
@@ -62,6 +65,16 @@ def unknown_fields(text: str) -> list[str]:
 def render_merge(text: str, values: Mapping[str, str]) -> str:
     """Replace each known field with its value; a missing value becomes ""."""
     return FIELD.sub(lambda m: str(values.get(m.group(1), "")), text)
+
+
+def zip_code(value: str | None) -> str:
+    """A 郵便番号 as Japanese people write it: 1500001 -> 150-0001 (7 digits stored with
+    or without the hyphen); anything else is shown as it was stored. The templates'
+    ``zip`` filter."""
+    digits = (value or "").replace("-", "").strip()
+    if len(digits) == 7 and digits.isascii() and digits.isdigit():
+        return f"{digits[:3]}-{digits[3:]}"
+    return value or ""
 
 
 def yen(amount: int) -> str:
@@ -100,10 +113,21 @@ def order_merge_values(order: Any, settings: Any, extra: Mapping[str, str] | Non
             f"{package.delivery_date:%Y-%m-%d}" if package and package.delivery_date else ""
         ),
         "member_name": order.purchaser_name,
+        **_tracking_values(package, settings),
     }
     values.update(shop_merge_values(settings))
     values.update(extra or {})
     return values
+
+
+def _tracking_values(package: Any, settings: Any) -> dict[str, str]:
+    """配送業者 and the parcel's tracking page (empty until a slip is registered)."""
+    if package is None:
+        return {"delivery_company": "", "tracking_url": ""}
+    company = getattr(package, "delivery_company", "")
+    urls = getattr(settings, "tracking_urls", None)
+    return {"delivery_company": company_label(company),
+            "tracking_url": tracking_url(company, package.delivery_no, urls)}
 
 
 def shop_merge_values(settings: Any) -> dict[str, str]:

@@ -42,7 +42,11 @@ S = OrderStatus
 KEYWORD_COLUMNS = (
     "order_no", "purchaser_name", "purchaser_kana", "purchaser_address", "purchaser_email",
 )
-POSTGRESQL_ONLY_INDEXES = frozenset(f"ix_orders_{column}_trgm" for column in KEYWORD_COLUMNS)
+# 注文一覧's キーワード also finds orders by the name or code of an item they hold.
+ITEM_KEYWORD_COLUMNS = ("name", "code")
+POSTGRESQL_ONLY_INDEXES = frozenset(
+    [f"ix_orders_{column}_trgm" for column in KEYWORD_COLUMNS]
+    + [f"ix_order_items_{column}_trgm" for column in ITEM_KEYWORD_COLUMNS])
 # Built by migration 0004 on PostgreSQL only, on replace(purchaser_tel, '-', ''): an
 # expression index the models cannot describe to Alembic's comparison.
 MIGRATION_ONLY_INDEXES = frozenset({"ix_orders_tel_digits_trgm"})
@@ -188,12 +192,17 @@ class Order(OrderPayment, OrderTax, Base):
         current = self.status_enum
         if target == current:
             return
-        path = _CORRECTIONS.get((current, target))
-        if path is None:
+        self.check_correction(target)
+        _CORRECTIONS[(current, target)](self, session, actor)
+
+    def check_correction(self, target: OrderStatus) -> None:
+        """Raise TransitionError unless 訂正's table allows ``target`` from here (staying
+        where it is is allowed); the move itself may still be refused by its rule."""
+        current = self.status_enum
+        if target != current and (current, target) not in _CORRECTIONS:
             raise TransitionError(
                 f"注文状態を「{current.label}」から「{target.label}」には変更できません。"
             )
-        path(self, session, actor)
 
     def register_shipment(self, slip: SlipDetails, actor: str, *, by_hand: bool) -> bool:
         """出荷待ち → 出荷済 with the 配送伝票 (P20 CSV, or P21 per order when ``by_hand``).
@@ -283,6 +292,11 @@ class Order(OrderPayment, OrderTax, Base):
         self.status = target
         self._log(actor, f"注文状態: {before.label} → {target.label}（{why}）")
 
+    def log_action(self, actor: str, what: str) -> None:
+        """Write ``what`` in the order's history: an action with no rule of its own (a
+        mail sent from 注文一覧's 一括操作)."""
+        self._log(actor, what)
+
     def _log(self, actor: str, what: str) -> None:
         self.events.append(OrderEvent(actor=actor, action=what))
 
@@ -313,6 +327,11 @@ class OrderItem(Base):
     """A line as sold: code, name and price are copied so history never changes."""
 
     __tablename__ = "order_items"
+    __table_args__ = tuple(
+        Index(f"ix_order_items_{column}_trgm", column, postgresql_using="gin",
+              postgresql_ops={column: "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+        for column in ITEM_KEYWORD_COLUMNS
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
@@ -362,6 +381,8 @@ class Package(Base):
     shop_name: Mapped[str] = mapped_column(String(100), default="")
     shop_tel: Mapped[str] = mapped_column(String(20), default="")
     shop_memo: Mapped[str] = mapped_column(String(200), default="")
+    # 配送業者 (models.tracking.DeliveryCompany); "" = 未指定.
+    delivery_company: Mapped[str] = mapped_column(String(20), default="")
     order: Mapped[Order] = relationship(back_populates="package")
 
     @property

@@ -19,7 +19,8 @@ S = OrderStatus
 class SlipDetails:
     """The 配送伝票 fields a shipment registration carries (P19's columns)."""
 
-    __slots__ = ("delivery_no", "delivery_date", "shop_code", "shop_name", "shop_tel", "shop_memo")
+    __slots__ = ("delivery_no", "delivery_date", "shop_code", "shop_name", "shop_tel", "shop_memo",
+                 "delivery_company")
 
     def __init__(
         self,
@@ -29,12 +30,14 @@ class SlipDetails:
         shop_name: str = "",
         shop_tel: str = "",
         shop_memo: str = "",
+        delivery_company: str = "",
     ) -> None:
         self.delivery_no = delivery_no
         # None: keep the date already registered, or today for a first registration.
         self.delivery_date = delivery_date
         self.shop_code, self.shop_name = shop_code, shop_name
         self.shop_tel, self.shop_memo = shop_tel, shop_memo
+        self.delivery_company = delivery_company  # 配送業者 (models.tracking); "" = 未指定
 
 
 SLIP_FIELDS = SlipDetails.__slots__

@@ -58,6 +58,7 @@ class ShipmentTarget(NamedTuple):
     shop_name: str
     shop_tel: str
     shop_memo: str
+    delivery_company: str
 
 
 _TARGET_COLUMNS = (
@@ -232,4 +233,5 @@ def _package_params(target: ShipmentTarget, values: dict[str, object]) -> dict[s
             "b_shop_code": get("shop_code", target.shop_code),
             "b_shop_name": get("shop_name", target.shop_name),
             "b_shop_tel": get("shop_tel", target.shop_tel),
-            "b_shop_memo": get("shop_memo", target.shop_memo)}
+            "b_shop_memo": get("shop_memo", target.shop_memo),
+            "b_delivery_company": get("delivery_company", target.delivery_company)}

@@ -12,6 +12,7 @@ from .base import Base
 from .mail import MailProfileName, chosen_profile
 from .statuses import PaymentMethod
 from .tax import Rounding, TaxRate
+from .tracking import DEFAULT_TRACKING_URLS
 
 # What the 最終確認画面 and the 特定商取引法 page say until the shop words it itself.
 DEFAULT_DELIVERY_TIMING = "ご注文確定から3営業日以内に発送"
@@ -34,6 +35,13 @@ def _default_cod_tiers() -> list[dict[str, Any]]:
 
 def _default_wrapping() -> list[dict[str, Any]]:
     return [{"name": "包装紙", "fee": 105}, {"name": "ギフトボックス", "fee": 315}]
+
+
+MAX_FROM = 254  # models.mail.OutboxMessage.mail_from
+
+
+def _default_tracking_urls() -> dict[str, str]:
+    return dict(DEFAULT_TRACKING_URLS)
 
 
 def _default_time_slots() -> list[str]:
@@ -95,6 +103,10 @@ class ShopSettings(Base):
     # hold at once, and whether every admin must log in with 二段階認証.
     provisional_limit: Mapped[int] = mapped_column(Integer, default=2)
     require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 送信者名: the display name on the From of the shop's mail ("" = the address alone).
+    sender_name: Mapped[str] = mapped_column(String(100), default="")
+    # 配送業者 code -> its tracking page with {delivery_no} (models.tracking).
+    tracking_urls: Mapped[dict[str, str]] = mapped_column(JSON, default=_default_tracking_urls)
 
     @classmethod
     def load(cls, session: Session) -> ShopSettings:
@@ -119,6 +131,16 @@ class ShopSettings(Base):
         if payment == PaymentMethod.CARD:
             return self.payment_timing_card
         return self.payment_timing_cod
+
+    def sender(self, address: str) -> str:
+        """The From of a shop mail sent from ``address``: ``"送信者名" <address>``, or the
+        address alone when there is no 送信者名, ``address`` already carries a name, or
+        the two would not fit the outbox's column."""
+        name = (self.sender_name or "").strip()
+        if not name or "<" in address:
+            return address
+        named = f'"{name}" <{address}>'
+        return named if len(named) <= MAX_FROM else address  # the outbox's column
 
     def wrapping_fee(self, name: str | None) -> int:
         """Fee of the 包装オプション called ``name``; 0 for none or an unknown name."""

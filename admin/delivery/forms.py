@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, StringField
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Regexp, ValidationError
 
+from models.tracking import DeliveryCompany
+
 from .slips import SlipFieldError, clean_slip_values, parse_delivery_date
+
+COMPANY_CHOICES = [SelectChoice("", "（未指定）"),
+                   *(SelectChoice(c.value, c.label) for c in DeliveryCompany)]
 
 
 class UploadForm(FlaskForm):
@@ -48,6 +54,7 @@ class ShipmentForm(FlaskForm):
     """出荷結果 for one order (P21): 伝票番号 and the optional slip fields of P19."""
 
     delivery_no = StringField("伝票番号", validators=[_slip_field("delivery_no")])
+    delivery_company = SelectField("配送業者", choices=COMPANY_CHOICES, default="")
     delivery_date = StringField("配送日", validators=[
         Length(max=30, message="配送日が長すぎます。"), _date_field])
     shop_code = StringField("配送業者コード", validators=[_slip_field("shop_code")])
@@ -58,5 +65,5 @@ class ShipmentForm(FlaskForm):
     def slip_values(self) -> dict[str, object]:
         """The cleaned values (call after ``validate_on_submit``)."""
         names = ("delivery_no", "delivery_date", "shop_code", "shop_name", "shop_tel",
-                 "shop_memo")
+                 "shop_memo", "delivery_company")
         return clean_slip_values({name: getattr(self, name).data or "" for name in names})

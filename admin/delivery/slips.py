@@ -12,6 +12,7 @@ import unicodedata
 from datetime import datetime
 
 from models import now
+from models.tracking import DeliveryCompany, parse_company
 
 LABELS = {
     "order_no": "注文番号",
@@ -21,6 +22,7 @@ LABELS = {
     "shop_name": "配送着店名",
     "shop_tel": "配送着店電話番号",
     "shop_memo": "配送業者備考",
+    "delivery_company": "配送業者",
 }
 MAX_LENGTHS = {"order_no": 20, "delivery_no": 40, "shop_code": 40, "shop_name": 100,
                "shop_tel": 20, "shop_memo": 200}
@@ -106,9 +108,27 @@ def parse_delivery_date(value: str) -> datetime | None:
     return parsed
 
 
+def clean_company(value: str) -> str:
+    """A 配送業者 code from its code, name or a common alias; "" for an empty cell.
+
+    :raise ValueError: a company the shop does not know, with the names it does.
+    """
+    text = normalise(value)
+    if not text:
+        return ""
+    company = parse_company(text)
+    if company is None:
+        names = "、".join(c.label for c in DeliveryCompany)
+        raise ValueError(f"配送業者「{_clip(text)}」はわかりません"
+                         f"（{names} のどれかを入れてください）。")
+    return company.value
+
+
 def _clean_one(name: str, value: str) -> object:
     if name == "delivery_date":
         return parse_delivery_date(value)
+    if name == "delivery_company":
+        return clean_company(value)
     text = normalise(value)
     label = LABELS[name]
     if _CONTROL.search(text):

@@ -48,6 +48,8 @@ MAX_BYTES = 10 * 1024 * 1024
 REQUIRED = ("order_no", "delivery_no")
 SAMPLE_COLUMNS = ("order_no", "delivery_no", "delivery_date", "shop_code", "shop_name",
                   "shop_tel", "shop_memo")
+# Read when present in either shape of file: 配送業者 (models.tracking).
+OPTIONAL_COLUMNS = ("delivery_company",)
 # The example row of the 出荷結果サンプル (P19: "delete it before entering yours").
 SAMPLE_ROW = ("20081021_0000000001", "1234-5678-9012", "2008-10-21 14:28:00", "10",
               "勝どき配送センター", "03-0000-0000", "備考")
@@ -72,6 +74,13 @@ class ShipmentRow(NamedTuple):
     order: ShipmentTarget  # order_no, recipient_name and the stored slip, for the preview
     slip: SlipDetails
     decision: ShipmentDecision
+
+    @property
+    def delivery_date(self) -> datetime | None:
+        """配送日 as it will be stored: the file's, else the one registered before, else
+        the moment the plan was judged (a first registration without a date)."""
+        value = self.decision.values.get("delivery_date", self.order.delivery_date)
+        return value if isinstance(value, datetime) else None
 
 
 @dataclass
@@ -189,10 +198,10 @@ def without_cyclic_gc() -> Iterator[None]:
 
 
 def _slip_columns(table: CsvTable, shape: str) -> tuple[str, ...]:
-    """The slip columns read from this file: the order CSV gives only delivery_no."""
-    if shape == "orders":
-        return ("delivery_no",)
-    return tuple(name for name in SAMPLE_COLUMNS[1:] if table.has(name))
+    """The slip columns read from this file: the order CSV gives only delivery_no; either
+    shape may add the optional columns (delivery_company)."""
+    base = ("delivery_no",) if shape == "orders" else SAMPLE_COLUMNS[1:]
+    return tuple(name for name in (*base, *OPTIONAL_COLUMNS) if table.has(name))
 
 
 def _parse_rows(table: CsvTable, columns: tuple[str, ...], plan: ImportPlan) -> Iterator[_Parsed]:
@@ -298,6 +307,7 @@ def _slip_for(target: ShipmentTarget, values: dict[str, object]) -> SlipDetails:
         get("shop_name", target.shop_name),  # type: ignore[arg-type]
         get("shop_tel", target.shop_tel),  # type: ignore[arg-type]
         get("shop_memo", target.shop_memo),  # type: ignore[arg-type]
+        get("delivery_company", target.delivery_company),  # type: ignore[arg-type]
     )
 
 
@@ -305,4 +315,4 @@ def _slip_key(slip: SlipDetails) -> str:
     date: datetime | None = slip.delivery_date
     # isoformat, not strftime: 確定 digests 10,000 of these (strftime took 25 ms).
     return "/".join([slip.delivery_no, date.isoformat() if date else "", slip.shop_code,
-                     slip.shop_name, slip.shop_tel, slip.shop_memo])
+                     slip.shop_name, slip.shop_tel, slip.shop_memo, slip.delivery_company])

@@ -126,7 +126,7 @@ def delivery_shipment(order_id: int):
     form = ShipmentForm(data={
         "delivery_no": package.delivery_no, "shop_code": package.shop_code,
         "shop_name": package.shop_name, "shop_tel": package.shop_tel,
-        "shop_memo": package.shop_memo,
+        "shop_memo": package.shop_memo, "delivery_company": package.delivery_company,
         "delivery_date": f"{package.delivery_date:%Y-%m-%d %H:%M:%S}"
         if package.delivery_date else "",
     })

@@ -58,6 +58,9 @@ from .profiles import shop_profiles
 
 PREVIEW_CARRIERS = ("docomo", "au", "softbank", "pc")
 RECIPIENT_PAGE = 100
+# An outbox row's state as 宛先ごとの状態 names it.
+RECIPIENT_STATES = {"queued": "送信待ち", "sending": "送信中", "sent": "送信済", "failed": "失敗",
+                    "cancelled": "中止"}
 
 
 def _newsletter_or_404(newsletter_id: int) -> Newsletter:
@@ -166,7 +169,8 @@ def newsletter_detail(newsletter_id: int):
         audience=_audience(newsletter), progress=rules.progress(db.session, newsletter),
         test_form=TestSendForm(), send_form=SendForm(), form=ActionForm(),
         recipients=_recipients(newsletter, request.args.get("state", "")),
-        state=request.args.get("state", ""), carrier_labels=dict(CARRIERS))
+        state=request.args.get("state", ""), carrier_labels=dict(CARRIERS),
+        state_labels=RECIPIENT_STATES)
 
 
 def _audience(newsletter: Newsletter) -> dict[str, int]:
@@ -195,9 +199,20 @@ def newsletter_progress(newsletter_id: int):
     if rules.finish_if_done(db.session, newsletter):
         db.session.commit()
     progress = rules.progress(db.session, newsletter)
+    recipients = _recipients(newsletter, request.args.get("state", ""))
     return jsonify(status=newsletter.status, label=newsletter.status_enum.label,
                    sent=progress.sent, failed=progress.failed, remaining=progress.remaining,
-                   cancelled=progress.cancelled, total=progress.total)
+                   cancelled=progress.cancelled, total=progress.total,
+                   recipients=[_recipient_row(r, m) for r, m in recipients])
+
+
+def _recipient_row(recipient: NewsletterRecipient, message: OutboxMessage) -> dict[str, str]:
+    """One line of 宛先ごとの状態 as the detail page shows it."""
+    return {"email": recipient.email,
+            "carrier": dict(CARRIERS).get(recipient.carrier, recipient.carrier),
+            "state": RECIPIENT_STATES.get(message.status, message.status),
+            "sent_at": f"{message.sent_at:%Y-%m-%d %H:%M:%S}" if message.sent_at else "",
+            "error": message.last_error or ""}
 
 
 def _test_address() -> str:

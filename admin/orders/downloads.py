@@ -6,7 +6,7 @@ The file itself (columns, rows, the 出荷指示 export in one transaction) is
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, request, url_for
+from flask import Response, flash, jsonify, redirect, request, url_for
 
 from admin import bp
 from admin.common.audit import audit
@@ -40,6 +40,15 @@ def _encoding_arg(value: str | None) -> str:
     return value if value in (CP932, UTF8_BOM) else CP932
 
 
+def _refusal(message: str, category: str):
+    """No file: the list with ``message`` flashed, or, for the list's script (which fetches
+    the file to stay on the page), the message as JSON."""
+    if request.headers.get("X-Requested-With") == "fetch":
+        return jsonify(message=message), (400 if category == "error" else 200)
+    flash(message, category)
+    return redirect(url_for("admin.orders"))
+
+
 @bp.route("/orders/download")
 def orders_download():
     """ダウンロード (P17): the current search as CSV; nothing changes."""
@@ -55,12 +64,10 @@ def orders_instruct_download():
     """注文情報ダウンロード (P16): every 注文完了 order as CSV, each now 出荷指示."""
     form = DownloadForm()
     if not form.validate_on_submit():
-        flash("文字コードを選んでください。", "error")
-        return redirect(url_for("admin.orders"))
+        return _refusal("文字コードを選んでください。", "error")
     if not has_orders_to_instruct(db.session):
-        flash("注文状態が「注文完了」の注文はありません。ダウンロードするデータがないため、"
-              "何も変更していません。", "info")
-        return redirect(url_for("admin.orders"))
+        return _refusal("注文状態が「注文完了」の注文はありません。"
+                        "ダウンロードするデータがないため、何も変更していません。", "info")
     encoding = _encoding_arg(form.encoding.data)
     chunks = shipping_instruction_csv(db.engine, actor(), encoding)
     audit("csv_download", "注文情報ダウンロード", f"{orders_to_instruct(db.session)}件")

@@ -30,6 +30,29 @@ class DownloadForm(FlaskForm):
                           choices=[SelectChoice(v, label) for v, label in ENCODINGS.items()])
 
 
+class BulkForm(FlaskForm):
+    """一括操作 on 注文一覧: what to do with the ticked orders (``id`` values)."""
+
+    # Choices are checked by the view (``bulk.run``), with Japanese messages.
+    action = SelectField("一括操作", validate_choice=False, choices=[
+        SelectChoice("status", "注文状態を変更"), SelectChoice("cancel", "取消"),
+        SelectChoice("mail", "メール送信")])
+    status = SelectField("変更後の注文状態", validate_choice=False,
+                         choices=[SelectChoice(s.value, s.label) for s in OrderStatus])
+    template = StringField("メールのテンプレート")
+    next = HiddenField()
+
+    def ids(self) -> list[int]:
+        """The ticked orders' ids, each once, in the order ticked."""
+        from flask import request
+
+        return list(dict.fromkeys(int(v) for v in request.form.getlist("id") if v.isdigit()))
+
+    def template_id(self) -> int:
+        value = self.template.data or ""
+        return int(value) if value.isdigit() else 0
+
+
 class CorrectForm(FlaskForm):
     """訂正: 注文状態 and メモ; the per-item 取消 boxes are read as ``cancel_item`` ids."""
 

@@ -18,10 +18,11 @@ def orders_invoice(order_id: int):
     return _invoices([order_or_404(order_id)])
 
 
-@bp.route("/orders/invoices")
+@bp.route("/orders/invoices", methods=["GET", "POST"])
 def orders_invoices():
-    """Several 納品書 at once (ticked on the list), one per printed page."""
-    ids = [int(v) for v in request.args.getlist("id") if v.isdigit()][:MAX_INVOICES]
+    """Several 納品書 at once (ticked on the list), one per printed page; POSTed by the
+    list's 一括操作 form, whose ticks it shares (it changes nothing)."""
+    ids = [int(v) for v in request.values.getlist("id") if v.isdigit()][:MAX_INVOICES]
     found = db.session.scalars(
         select(Order).where(Order.id.in_(ids)).options(selectinload(Order.items))
     ).all()

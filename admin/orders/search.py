@@ -21,13 +21,23 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from ktaishop import paging
-from models import Order, OrderStatus, PaymentMethod
+from models import Order, OrderItem, OrderStatus, PaymentMethod
 
 PAGE_SIZE = 50
 MAX_KEYWORD = 100
 # The check boxes in the manual's order (P8): 決済方法 and 注文状態.
 PAYMENT_CHOICES = tuple(PaymentMethod)
 STATUS_CHOICES = tuple(OrderStatus)
+# 注文した端末 (Order.carrier) as the screens name them, in this order.
+CARRIER_CHOICES: dict[str, str] = {
+    "docomo": "docomo", "au": "au", "softbank": "SoftBank", "willcom": "WILLCOM",
+    "smartphone": "スマートフォン", "pc": "PC",
+}
+# 購入者: 会員 or ゲスト (no member behind the order).
+BUYER_CHOICES: dict[str, str] = {"member": "会員", "guest": "ゲスト"}
+# What counts as a sale (the dashboard and 売上集計): neither 仮注文 nor キャンセル.
+SALES_STATUSES = (OrderStatus.COMPLETED.value, OrderStatus.INSTRUCTED.value,
+                  OrderStatus.DONE.value)
 # Hyphens and dashes people type inside phone numbers (ASCII, full-width, long vowel…).
 _TEL_PUNCTUATION = re.compile(r"[-‐‑–—―−－ー()（） +]")
 _KATAKANA = re.compile(r"[\u30a1-\u30fa]")
@@ -43,6 +53,8 @@ class OrderSearch:
     keyword: str = ""
     payments: list[str] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)
+    carriers: list[str] = field(default_factory=list)
+    buyer: str = ""  # "", "member" or "guest"
     page: int = 1
     errors: list[str] = field(default_factory=list)
 
@@ -57,6 +69,9 @@ class OrderSearch:
         search.keyword = (args.get("keyword") or "").strip()[:MAX_KEYWORD]
         search.payments = [p.value for p in PAYMENT_CHOICES if p.value in args.getlist("payment")]
         search.statuses = [s.value for s in STATUS_CHOICES if s.value in args.getlist("status")]
+        search.carriers = [c for c in CARRIER_CHOICES if c in args.getlist("carrier")]
+        buyer = args.get("buyer", "")
+        search.buyer = buyer if buyer in BUYER_CHOICES else ""
         search.page = paging.requested_page(args)
         return search
 
@@ -76,6 +91,7 @@ class OrderSearch:
             "date_from": self.date_from.isoformat() if self.date_from else "",
             "date_to": self.date_to.isoformat() if self.date_to else "",
             "keyword": self.keyword, "payment": self.payments, "status": self.statuses,
+            "carrier": self.carriers, "buyer": self.buyer,
         }
         values.update(override)
         return {k: v for k, v in values.items() if v not in ("", [], None)}
@@ -99,6 +115,11 @@ class OrderSearch:
                 where.append(Order.status.in_(self.statuses))
         else:
             where.append(Order.status != OrderStatus.CANCELLED)
+        if self.carriers and len(self.carriers) < len(CARRIER_CHOICES):
+            where.append(Order.carrier.in_(self.carriers))
+        if self.buyer:
+            where.append(Order.member_id.is_not(None) if self.buyer == "member"
+                         else Order.member_id.is_(None))
         where.extend(keyword_condition(term) for term in split_keyword(self.keyword))
         return where
 
@@ -201,7 +222,8 @@ def _pattern(text: str) -> str:
 
 
 def keyword_condition(term: str) -> ColumnElement[bool]:
-    """One term against 購入者 name, kana, address, order number, email and tel.
+    """One term against 購入者 name, kana, address, order number, email and tel, and the
+    name or code of any item ordered (as it was sold: items keep their name).
 
     Kana is matched in katakana whatever the admin typed (ひらがな or ｶﾀｶﾅ), an email
     in any case, and a phone number with or without hyphens. A column is only asked
@@ -223,7 +245,45 @@ def keyword_condition(term: str) -> ColumnElement[bool]:
     digits = _TEL_PUNCTUATION.sub("", normal)
     if digits.isdigit():
         checks.append(tel_contains(Order.purchaser_tel, _pattern(digits)))
-    return or_(*checks)
+    return term_match(or_(*checks), Order.id, _orders_with_item(term, normal).scalar_subquery())
+
+
+class term_match(FunctionElement):  # noqa: N801 (an SQL construct, named like one)
+    """One keyword term: the purchaser's columns match, or the order holds a matching item.
+
+    SQLite reads every order anyway and builds the uncorrelated ``IN (SELECT …)`` once.
+    PostgreSQL gets ``id = ANY(ARRAY(SELECT …))``: the items are read once (their
+    trigram indexes) into an array, and the whole OR stays a BitmapOr of index scans
+    on ``orders`` (an ``IN (SELECT …)`` inside an OR would make it read every order).
+    """
+
+    type = Boolean()
+    inherit_cache = True
+
+
+@compiles(term_match)
+def _term_scan(element: term_match, compiler, **kw) -> str:
+    people, order_id, items = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({people} OR {order_id} IN {items})"
+
+
+@compiles(term_match, "postgresql")
+def _term_indexed(element: term_match, compiler, **kw) -> str:
+    people, order_id, items = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({people} OR {order_id} = ANY (ARRAY{items}))"
+
+
+def _orders_with_item(term: str, normal: str) -> Select:
+    """The ids of orders holding an item whose name (or, for ASCII, code) has the term.
+
+    Uncorrelated, so the database reads the items once per search, not once per order.
+    """
+    matches: list[ColumnElement[bool]] = []
+    for text in dict.fromkeys((term, normal)):
+        matches.append(OrderItem.name.contains(text, autoescape=True))
+    if normal.isascii():
+        matches.append(ascii_icontains(OrderItem.code, _pattern(normal)))
+    return select(OrderItem.order_id).where(or_(*matches))
 
 
 def page_count(total: int) -> int:

@@ -19,10 +19,18 @@ from admin.common.csv_write import ENCODINGS
 from admin.common.records import actor, order_or_404
 from ktaishop.extensions import db
 from ktaishop.payment import PaymentDeclined, cancel_order, settle_cancellation
-from models import DomainError, MailLog, Order, OrderStatus, OutOfStock
+from models import DomainError, MailKind, MailLog, MailTemplate, Order, OrderStatus, OutOfStock
 
-from .forms import ActionForm, CorrectForm, DownloadForm
-from .search import PAGE_SIZE, PAYMENT_CHOICES, STATUS_CHOICES, OrderSearch, page_count
+from .forms import ActionForm, BulkForm, CorrectForm, DownloadForm
+from .search import (
+    BUYER_CHOICES,
+    CARRIER_CHOICES,
+    PAGE_SIZE,
+    PAYMENT_CHOICES,
+    STATUS_CHOICES,
+    OrderSearch,
+    page_count,
+)
 
 HOLD_RELEASED = "在庫の確保を解除（仮注文を取消）"
 
@@ -48,6 +56,10 @@ def orders():
         pages=page_count(total), page_size=PAGE_SIZE, payment_choices=PAYMENT_CHOICES,
         status_choices=STATUS_CHOICES, encodings=ENCODINGS, action_form=ActionForm(),
         download_form=DownloadForm(), next_url=request.full_path.rstrip("?"),
+        carrier_choices=CARRIER_CHOICES, buyer_choices=BUYER_CHOICES, bulk_form=BulkForm(),
+        mail_templates=db.session.scalars(
+            select(MailTemplate).where(MailTemplate.kind != MailKind.NEWSLETTER)
+            .order_by(MailTemplate.id)).all(),
     )
 
 

@@ -27,10 +27,12 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    ValidationError,
 )
 
-from admin.common.fields import NumberField
+from admin.common.fields import NumberField, no_line_breaks
 from models import ShopSettings
+from models.tracking import NUMBER_FIELD, DeliveryCompany
 
 from .terms_forms import TaxAndTermsFields
 
@@ -49,6 +51,16 @@ def _days(label: str, low: int, high: int) -> NumberField:
     return NumberField(label, f"{label}は半角数字で入力してください。", validators=[
         InputRequired(f"{label}を入力してください。"),
         NumberRange(low, high, f"{label}は{low}〜{high}で入力してください。")])
+
+
+def _tracking_url(_form: FlaskForm, field) -> None:
+    """A web address with ``{delivery_no}`` where the slip number goes."""
+    value = (field.data or "").strip()
+    if not value.startswith(("https://", "http://")) or any(c.isspace() for c in value):
+        raise ValidationError(f"{field.label.text}の確認URLは https:// で始まるURLにしてください。")
+    if NUMBER_FIELD not in value:
+        raise ValidationError(f"{field.label.text}の確認URLに伝票番号の入る {NUMBER_FIELD} を"
+                              "入れてください。")
 
 
 class TierForm(Form):
@@ -111,6 +123,14 @@ class ShopSettingsForm(TaxAndTermsFields, FlaskForm):
     mail_bcc = StringField("控えの送信先（BCC）", validators=[
         Optional(), Regexp(EMAIL, message="BCCのメールアドレスの形式が正しくありません。")])
 
+    sender_name = StringField("送信者名", validators=[
+        Length(max=100, message="送信者名は100文字以内で入力してください。"), no_line_breaks,
+        Regexp(r'^[^"<>\\]*$', message="送信者名に \" < > \\ は使えません。")])
+    tracking_yamato = StringField("ヤマト運輸", validators=[Optional(), _tracking_url])
+    tracking_sagawa = StringField("佐川急便", validators=[Optional(), _tracking_url])
+    tracking_japanpost = StringField("日本郵便", validators=[Optional(), _tracking_url])
+    tracking_other = StringField("その他", validators=[Optional(), _tracking_url])
+
     def load(self, settings: ShopSettings) -> None:
         """Fill the list rows and the time-slot text from the stored settings."""
         tiers = list(settings.cod_fee_tiers or [])[:TIER_ROWS]
@@ -120,6 +140,14 @@ class ShopSettingsForm(TaxAndTermsFields, FlaskForm):
         for row, option in zip(self.wrapping_options, options, strict=False):
             row.form.name.data, row.form.fee.data = option.get("name"), option.get("fee")
         self.delivery_time_slots.data = "\n".join(settings.delivery_time_slots or [])
+        for company in DeliveryCompany:
+            getattr(self, f"tracking_{company.value}").data = \
+                (settings.tracking_urls or {}).get(company.value, "")
+
+    def tracking_urls(self) -> dict[str, str]:
+        """配送業者 code -> tracking-URL template ("" = no link), for ShopSettings."""
+        return {company.value: (getattr(self, f"tracking_{company.value}").data or "").strip()
+                for company in DeliveryCompany}
 
 
 def tiers_from(form: ShopSettingsForm, errors: list[str]) -> list[dict[str, Any]] | None:

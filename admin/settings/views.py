@@ -60,6 +60,8 @@ def settings():
     for name in SECURITY_FIELDS:
         if getattr(form, name).data is not None:
             setattr(shop, name, getattr(form, name).data)
+    shop.sender_name = (form.sender_name.data or "").strip()
+    shop.tracking_urls = form.tracking_urls()
     audit("settings", "設定", changed_fields(shop))
     db.session.commit()
     flash("設定を更新しました。これからの注文に使われます。", "info")

@@ -76,6 +76,15 @@ FOODS = (
 
 SIZES = ("S", "M", "L")
 
+# What each product's picture shows (ktaishop.demo.pictures.KINDS).
+PICTURES = {
+    "goods000001": "tee", "goods000002": "tee", "goods000003": "tee", "goods000004": "tee",
+    "goods000005": "tee", "goods000006": "strap-heart", "goods000007": "strap-star",
+    "goods000008": "stickers", "goods000009": "mug", "goods000010": "tote",
+    "goods000011": "towel", "goods000012": "hoodie",
+    "goods000013": "gift-box", "goods000014": "gift-box",
+}
+
 MEMBERS = (
     (
         "r-kobayashi@docomo.ne.jp",
@@ -153,8 +162,11 @@ SHIPPING_NOTICE_BODY = """{{purchaser_name}} 様
 ご注文の商品を出荷いたしました。
 
 ■注文番号：{{order_no}}
+■配送業者：{{delivery_company}}
 ■配送伝票番号：{{delivery_no}}
 ■配送日：{{shipped_date}}
+■お荷物の配送状況：
+{{tracking_url}}
 
 ■商品
 {{items}}

@@ -8,7 +8,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
-from PIL import Image, ImageDraw
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -17,6 +16,7 @@ from models import (
     AdminUser,
     CartLine,
     CheckoutDetails,
+    MailKind,
     MailLog,
     MailTemplate,
     Member,
@@ -39,8 +39,10 @@ from models import (
     now,
     place_order,
 )
+from models.mail import queue_order_mail
+from models.tracking import DeliveryCompany
 
-from . import data
+from . import data, pictures
 
 DEMO_ADMIN = "admin"
 DEMO_PASSWORD = "ktaishop-demo"
@@ -124,7 +126,7 @@ def _foods(session: Session) -> list[Variant]:
         product = Product(code=code, name=name, price=price, priority=priority, description=text,
                           shelves=[shelves[i] for i in on], tax_rate=TaxRate.REDUCED,
                           variants=[Variant(option_text="", stock=50)])
-        product.image1 = _demo_image(image_dir, code, colour, box=True)
+        product.image1 = _demo_image(image_dir, code, colour)
         if days is not None:
             product.sale_ends_at = (now() + timedelta(days=days)).replace(hour=23, minute=59,
                                                                           second=59)
@@ -133,32 +135,26 @@ def _foods(session: Session) -> list[Variant]:
     return variants
 
 
-def _demo_image(image_dir: Path, code: str, colour: str, *, box: bool = False) -> str:
-    """A simple drawn product picture (a shirt-like shape, or a gift box for food), saved
-    once as PNG."""
-    filename = f"demo-{code}.png"
+def _demo_image(image_dir: Path, code: str, colour: str) -> str:
+    """The product's picture (``data.PICTURES`` says what it shows), saved once as PNG."""
+    kind = data.PICTURES[code]
+    filename = f"demo-{code}-{kind}.png"
     path = image_dir / filename
     if not path.exists():
-        image = Image.new("RGB", (480, 480), "#fafafa")
-        draw = ImageDraw.Draw(image)
-        if box:
-            draw.rectangle([(90, 140), (390, 400)], fill=colour, outline="#333333")
-            draw.rectangle([(225, 140), (255, 400)], fill="#f4c542")  # the ribbon
-        else:
-            draw.polygon([(140, 80), (200, 60), (280, 60), (340, 80), (420, 150), (370, 200),
-                          (340, 180), (340, 420), (140, 420), (140, 180), (110, 200), (60, 150)],
-                         fill=colour, outline="#333333")
-        draw.text((190, 300), code[-4:], fill="#ffffff" if colour != "#f2f2f2" else "#333333")
-        image.save(path, "PNG", optimize=True)
+        pictures.draw(kind, colour).save(path, "PNG", optimize=True)
     return filename
 
 
 def _members(session: Session) -> list[Member]:
+    """The members, who registered one after another over the last months (before their
+    first order: ``DEMO_AGES`` gives the orders' ages)."""
     members = []
-    for email, name, kana, tel, zip_code, address in data.MEMBERS:
+    for k, (email, name, kana, tel, zip_code, address) in enumerate(data.MEMBERS):
+        joined = now() - timedelta(days=MEMBER_DAYS[k], hours=3 * k + 2)
         member = Member(email=email, name=name, kana=kana, tel=tel, zip_code=zip_code,
                         address=address, carrier=carrier_for_address(email),
-                        email_verified_at=now())
+                        email_verified_at=joined + timedelta(minutes=4), created_at=joined,
+                        updated_at=joined)
         member.set_password("demo-member-pass")
         members.append(member)
     session.add_all(members)
@@ -170,46 +166,110 @@ DEMO_STATUSES = (
     [OrderStatus.PROVISIONAL] * 2 + [OrderStatus.COMPLETED] * 6 + [OrderStatus.INSTRUCTED] * 4
     + ["shipped"] * 3 + [OrderStatus.DONE] * 3 + [OrderStatus.CANCELLED] * 2
 )
+# How long ago each of them was ordered, in hours: the shop's past. 仮注文 within the
+# confirmation link's hold time (3 hours), the work in hand over the last days, the
+# finished orders and the cancellations over the last months.
+DEMO_AGES = (1, 2, 10, 20, 30, 44, 58, 75, 52, 70, 90, 110, 100, 140, 170, 380, 1150,
+             2300, 700, 1700)
+# Days ago each member registered (all before their first order).
+MEMBER_DAYS = (130, 112, 100, 80, 75)
+# The parcels' carriers, in turn (配送業者).
+DEMO_COMPANIES = (DeliveryCompany.YAMATO, DeliveryCompany.SAGAWA, DeliveryCompany.JAPANPOST)
 
 
 def _orders(session: Session, variants: list[Variant], members: list[Member],
             foods: list[Variant]) -> None:
     rng = random.Random(20081021)
-    today = now()
     for i, final in enumerate(DEMO_STATUSES):
         member = members[i % len(members)]
         lines = [CartLine(v.id, rng.randint(1, 2)) for v in rng.sample(variants[:-1], k=1 + i % 2)]
         if i % 3 == 1:  # some carts mix 8% food with 10% goods, as the 納品書 shows them
             lines.append(CartLine(foods[i % len(foods)].id, 1))
+        ordered_at = now() - timedelta(hours=DEMO_AGES[i])
         details = CheckoutDetails(
             purchaser=Person(member.name, member.kana, member.tel, member.email,
                              member.zip_code, member.address),
             payment=PaymentMethod.CARD if i % 3 == 2 else PaymentMethod.COD,
             payment_reference=f"SANDBOX-{i:04d}" if i % 3 == 2 else "",
-            delivery_date=(today + timedelta(days=4 + i % 5)).date() if i % 2 else None,
+            delivery_date=(ordered_at + timedelta(days=4 + i % 5)).date() if i % 2 else None,
             wrapping="包装紙" if i % 4 == 0 else "",
             carrier=member.carrier,
             member_id=None if final == OrderStatus.PROVISIONAL else member.id,
         )
+        history = _History(session)
         placed = place_order(session, lines, details, guest=final == OrderStatus.PROVISIONAL)
         order = placed.order
-        ordered_at = today - timedelta(days=len(DEMO_STATUSES) - i, hours=rng.randint(0, 9))
-        order.ordered_at = ordered_at
-        order.order_no = f"{ordered_at:%Y%m%d}" + order.order_no[8:]
-        _advance(session, order, final, i)
+        ordered_at -= timedelta(minutes=5 * rng.randint(0, 9))  # the draws of earlier demos
+        _backdate(order, ordered_at)
+        history.happened(order, ordered_at + timedelta(seconds=5))
+        _advance(session, order, final, i, history)
 
 
-def _advance(session: Session, order: Order, final: str, i: int) -> None:
+def _backdate(order: Order, ordered_at) -> None:
+    """The order as if placed at ``ordered_at``: its number, date, payment and link."""
+    shift = now() - ordered_at
+    order.ordered_at = ordered_at
+    order.order_no = f"{ordered_at:%Y%m%d}" + order.order_no[8:]
+    if order.paid_at is not None:
+        order.paid_at -= shift
+    if order.confirm_expires_at is not None:
+        order.confirm_expires_at -= shift
+
+
+class _History:
+    """Dates what a step of an order wrote: its history lines and the mails it queued."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.events = 0
+        self.mails: set[int] = set()
+
+    def happened(self, order: Order, at) -> None:
+        """Everything the order got since the last call happened ``at``."""
+        self.session.flush()
+        for event in order.events[self.events:]:
+            event.at = at
+        self.events = len(order.events)
+        for message in self.session.scalars(select(OutboxMessage).where(
+                OutboxMessage.order_id == order.id, OutboxMessage.id.not_in(self.mails))):
+            message.created_at = message.next_attempt_at = at
+            self.mails.add(message.id)
+
+
+def _advance(session: Session, order: Order, final: str, i: int, history: _History) -> None:
+    """Walk the order to ``final`` through the rules, each step dated after the last."""
+    age = now() - order.ordered_at
+    step = min(timedelta(hours=20), age / 5)  # a working day, or less for a recent order
     if final in (OrderStatus.INSTRUCTED, "shipped", OrderStatus.DONE):
         order.instruct_shipping(ACTOR)
+        history.happened(order, order.ordered_at + step)
     if final in ("shipped", OrderStatus.DONE):
-        order.register_shipment(SlipDetails(f"1234-5678-{i:04d}"), ACTOR, by_hand=False)
+        shipped_at = order.ordered_at + 2 * step
+        order.register_shipment(SlipDetails(
+            f"1234-5678-{i:04d}", shipped_at,
+            delivery_company=DEMO_COMPANIES[i % len(DEMO_COMPANIES)]), ACTOR, by_hand=False)
+        history.happened(order, shipped_at)
     if final == OrderStatus.DONE:
+        notified_at = order.ordered_at + 2 * step + timedelta(hours=3)
+        _log_sent_notice(session, order, notified_at)
         order.mark_shipping_notified(ACTOR)
+        history.happened(order, notified_at)
     if final == OrderStatus.CANCELLED:
         order.cancel(session, ACTOR)
+        history.happened(order, order.ordered_at + step / 4)
     if i == 3:
         order.memo = "お客様より電話あり。配送日の確認済み。"
+
+
+def _log_sent_notice(session: Session, order: Order, at) -> None:
+    """The 出荷通知 a finished order got, in its メール送信履歴 (sent long ago: no outbox row)."""
+    message = queue_order_mail(session, order, MailKind.SHIPPING_NOTICE)
+    if message is None:
+        return
+    session.add(MailLog(order_id=order.id, sent_at=at, mail_from=message.mail_from,
+                        mail_to=message.mail_to, bcc=message.bcc, subject=message.subject,
+                        body=message.body))
+    session.expunge(message)
 
 
 def _mark_demo_mail_sent(session: Session) -> None:

@@ -78,7 +78,7 @@ def test_iphone_guest_searches_fills_the_address_from_the_postcode_and_buys(
     go(page, lambda: page.tap("button.primary"))
     check_page(page)
     go(page, lambda: page.tap("button.primary"))  # 代引き, no date
-    assert "〒1000001 東京都千代田区千代田1-1 皇居ビル101" in page.inner_text("main")
+    assert "〒100-0001 東京都千代田区千代田1-1 皇居ビル101" in page.inner_text("main")
     check_page(page)
     go(page, lambda: page.tap("input[value=注文する]"))
     assert "仮注文を受け付けました" in page.inner_text("h1")

@@ -181,7 +181,7 @@ def test_invoice_has_shop_order_items_fees_and_print_css(admin_client, small_sho
     order = small_shop["completed"][0]
     assert order.payment_method == PaymentMethod.COD and order.wrapping_fee > 0
     page = admin_client.get(f"/admin/orders/{order.id}/invoice").get_data(as_text=True)
-    for text in ("LK EC SHOP", "所在地 〒1046022", "東京都中央区晴海1-8-10",
+    for text in ("LK EC SHOP", "所在地 〒104-6022", "東京都中央区晴海1-8-10",
                  "電話 03-0000-0000", "FAX 03-0000-0001", order.order_no,
                  f"{order.ordered_at:%Y-%m-%d %H:%M:%S}", f"{order.purchaser_name} 様",
                  "この度は、弊社の商品をご購入いただき誠に有難うございます。",
