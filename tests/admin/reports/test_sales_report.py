@@ -98,11 +98,13 @@ def test_csv_in_cp932_and_utf8(admin_client, sales):
     assert response.headers["Content-Type"] == "text/csv; charset=Shift_JIS"
     assert 'filename="sales_20261101_20261130.csv"' in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.data.decode("cp932"), newline="")))
-    assert rows[0] == ["区分", "項目", "注文件数", "商品合計", "手数料・配送料", "売上合計", "数量"]
+    assert rows[0] == ["区分", "項目", "注文件数", "商品合計", "手数料・配送料", "売上合計",
+                       "8%対象額", "8%消費税", "10%対象額", "10%消費税", "数量"]
     assert rows[1][:4] == ["合計", "2026-11-01\uff5e2026-11-30", "3", "6400"]
     assert ["キャリア", "au"] == rows[[r[:2] for r in rows].index(["キャリア", "au"])][:2]
     product = next(r for r in rows if r[0] == "商品" and r[1].startswith("strap"))
-    assert product == ["商品", "strap ストラップ", "1", "3000", "", "", "10"]
+    # A product has no fees and no order's tax figures: those cells stay empty.
+    assert product == ["商品", "strap ストラップ", "1", "3000", "", "", "", "", "", "", "10"]
     assert response.data.endswith(b"\r\n")
     utf8 = admin_client.get(f"/admin/reports/sales.csv?{query}&encoding=utf-8-sig")
     assert utf8.data.startswith(b"\xef\xbb\xbf")
@@ -130,3 +132,29 @@ def test_presets_and_bad_periods(admin_client, db):
     assert csv_response.status_code == 400
     assert "開始日は YYYY-MM-DD" in csv_response.get_data(as_text=True)
     assert admin_client.get("/admin/reports?preset=week").status_code == 200
+
+
+def test_tax_per_rate_in_every_table_and_the_csv(admin_client, db):
+    """Both issues in: 売上集計 sums each sale's 消費税 per rate as the order states it."""
+    from models import TaxRate
+
+    tea = add_product(db, "tea", price=540, stock=100, name="緑茶")
+    tea.product.tax_rate = TaxRate.REDUCED
+    mug = add_product(db, "mug", price=1200, stock=100, name="マグカップ")
+    when = datetime(2026, 11, 2, 10)
+    mixed = place(db, [tea, mug], quantity=2, ordered_at=when)
+    mixed.carrier = "docomo"
+    db.commit()
+    # 8%: 1,080 (80); 10%: 2,400 + the fees, rounded once per rate by the order itself.
+    assert (mixed.taxable_8pct, mixed.tax_8pct) == (1080, 80)
+    query = "date_from=2026-11-01&date_to=2026-11-30"
+    page = admin_client.get(f"/admin/reports?{query}").get_data(as_text=True)
+    heads = lxml_html.fromstring(page).xpath('//table[@id="by-carrier"]/thead/tr/th/text()')
+    assert ["8%対象額", "8%消費税", "10%対象額", "10%消費税"] == heads[-4:]
+    row = table(page, "by-carrier")["docomo"]
+    assert row[-4:] == ["1,080", "80", f"{mixed.taxable_10pct:,}", f"{mixed.tax_10pct:,}"]
+    body = admin_client.get(f"/admin/reports/sales.csv?{query}&encoding=utf-8-sig").data
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0][-5:-1] == ["8%対象額", "8%消費税", "10%対象額", "10%消費税"]
+    total = next(r for r in rows if r[0] == "合計")
+    assert total[-5:-1] == ["1080", "80", str(mixed.taxable_10pct), str(mixed.tax_10pct)]
