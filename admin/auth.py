@@ -29,10 +29,10 @@ from ktaishop.extensions import db, login_manager
 from models import AdminUser, now
 from models import two_factor as totp
 from models.login_sessions import ADMIN, end_every_login, is_current, logged_in_id, start_login
-from models.people import WRONG_LOGIN, verify_password
+from models.people import WRONG_LOGIN
 from models.throttle import (
     THROTTLED,
-    ThrottleKeys,
+    check_password,
     login_keys,
     record_failure,
     record_success,
@@ -91,7 +91,7 @@ def login():
         typed = form.login.data or ""
         keys = login_keys(ADMIN, typed, client_key())
         admin = db.session.scalar(select(AdminUser).where(AdminUser.login == typed))
-        message = check_login(admin, form.password.data or "", keys)
+        message = check_password(db.session, keys, admin, form.password.data or "", WRONG_LOGIN)
         if message is None and admin.totp_enabled:
             session[PENDING_KEY] = {"id": admin.id, "at": now().isoformat()}
             db.session.commit()
@@ -102,18 +102,6 @@ def login():
         db.session.commit()
         flash(message, "error")
     return render_template("admin/login.html", form=form)
-
-
-def check_login(admin: AdminUser | None, password: str, keys: ThrottleKeys) -> str | None:
-    """None when the password is right; else the message to show (same for everyone)."""
-    wait = wait_time(db.session, keys)
-    if wait:
-        return THROTTLED.format(wait=wait_text(wait))
-    if not verify_password(admin, password):
-        record_failure(db.session, keys)
-        return WRONG_LOGIN
-    record_success(db.session, keys)
-    return None
 
 
 def _complete_login(admin: AdminUser):

@@ -15,11 +15,12 @@ from flask import render_template, url_for
 from sqlalchemy import func, select
 
 from ktaishop.extensions import db
+from ktaishop.templating import date_with_weekday
 from models import Order, OrderStatus, Package, PackageStatus, ShopSettings, now
 from models.catalog import stock_alerts
 
 from . import bp
-from .common.chart import nice_ceiling
+from .common import chart
 from .orders.search import CARRIER_CHOICES, SALES_STATUSES
 
 CHART_DAYS = 30
@@ -31,16 +32,6 @@ CARRIER_LABELS = CARRIER_CHOICES
 class Figures:
     orders: int
     sales: int
-
-
-@dataclass(frozen=True)
-class Bar:
-    day: date
-    orders: int
-    sales: int
-    x: float
-    y: float
-    height: float
 
 
 def _figures(since: datetime) -> Figures:
@@ -80,18 +71,10 @@ def daily_sales(today: date, days: int = CHART_DAYS) -> list[tuple[date, int, in
             for d in (first + timedelta(days=i) for i in range(days))]
 
 
-def chart_bars(series: list[tuple[date, int, int]], width: int = 720, height: int = 180
-               ) -> tuple[list[Bar], int]:
-    """Bars scaled into a ``width`` x ``height`` plot; also the y-axis maximum (yen)."""
-    top = max((sales for _, _, sales in series), default=0)
-    scale_max = nice_ceiling(top)
-    step = width / max(len(series), 1)
-    bars = []
-    for i, (day, orders, sales) in enumerate(series):
-        h = height * sales / scale_max if scale_max else 0
-        bars.append(Bar(day, orders, sales, round(i * step + step * 0.15, 1),
-                        round(height - h, 1), round(h, 1)))
-    return bars, scale_max
+def sales_points(series: list[tuple[date, int, int]]) -> list[tuple[str, str, int]]:
+    """The chart's points: (day, what its bar's tooltip says, sales)."""
+    return [(day.isoformat(), f"{date_with_weekday(day)}: {orders}件", sales)
+            for day, orders, sales in series]
 
 
 def _carriers(since: datetime) -> list[tuple[str, str, int]]:
@@ -122,15 +105,15 @@ def dashboard():
     today = moment.date()
     month_start = datetime.combine(today.replace(day=1), time())
     chart_from = datetime.combine(today - timedelta(days=CHART_DAYS - 1), time())
-    bars, scale_max = chart_bars(daily_sales(today))
+    bars, scale_max, bar_width = chart.bars(sales_points(daily_sales(today)))
     threshold = ShopSettings.load(db.session).low_stock_threshold
     low_stock, sold_out = stock_alerts(db.session, threshold)
     return render_template(
         "admin/dashboard/dashboard.html",
         today=today, today_figures=_figures(datetime.combine(today, time())),
         month_figures=_figures(month_start), statuses=_status_counts(),
-        packages=_package_counts(), bars=bars, scale_max=scale_max,
-        chart_total=sum(b.sales for b in bars), carriers=_carriers(chart_from),
+        packages=_package_counts(), bars=bars, scale_max=scale_max, bar_width=bar_width,
+        chart_total=sum(b.value for b in bars), carriers=_carriers(chart_from),
         month_start=month_start.date(), chart_from=chart_from.date(),
         sales_list_url=sales_list_url, package_list_url=package_list_url,
         low_stock=low_stock, sold_out=sold_out,

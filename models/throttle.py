@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import Base, now
+from .people import PasswordMixin, verify_password
 
 THROTTLED = ("ログインの失敗が続いたため、しばらくログインできません。"
              "{wait}ほど待ってからお試しください。")
@@ -108,6 +109,25 @@ def record_success(session: Session, keys: ThrottleKeys) -> None:
     session.execute(delete(LoginThrottle).where(LoginThrottle.key_digest == keys.pair))
     session.execute(delete(LoginThrottle).where(
         LoginThrottle.updated_at < now() - max(PAIR.forget_after, CLIENT.forget_after)))
+
+
+def check_password(session: Session, keys: ThrottleKeys, person: PasswordMixin | None,
+                   password: str, wrong: str) -> str | None:
+    """The throttled password check of every login (admin and member).
+
+    None when ``password`` is ``person``'s; else the message to show: ``THROTTLED`` while
+    the keys must wait (the password is not even looked at), or ``wrong``. An unknown
+    account (``person`` None) costs the same work and gets the same answer. The counts
+    are part of the caller's commit.
+    """
+    wait = wait_time(session, keys)
+    if wait:
+        return THROTTLED.format(wait=wait_text(wait))
+    if not verify_password(person, password):
+        record_failure(session, keys)
+        return wrong
+    record_success(session, keys)
+    return None
 
 
 def _row(session: Session, key: str) -> LoginThrottle:

@@ -16,15 +16,7 @@ from ktaishop.extensions import db, limiter
 from ktaishop.ratelimit import MAIL_PER_ADDRESS, MAIL_PER_CLIENT
 from models import MailKind, Member, MemberStatus, now, people
 from models.login_sessions import MEMBER
-from models.people import verify_password
-from models.throttle import (
-    THROTTLED,
-    login_keys,
-    record_failure,
-    record_success,
-    wait_text,
-    wait_time,
-)
+from models.throttle import check_password, login_keys
 
 from . import bp
 from .address import filled_from_postcode, lookup_requested
@@ -131,7 +123,9 @@ def login() -> Response | str:
     member = member_by_email(email)
     if member is not None and not member.is_active_member:
         member = None  # 停止 and 退会 answer as an unknown address does
-    error = check_login(member, email, request.form.get("password", ""))
+    keys = login_keys(MEMBER, email, client_key())  # per client, and per address and client
+    error = check_password(db.session, keys, member, request.form.get("password", ""),
+                           LOGIN_FAILED)
     db.session.commit()  # a wrong password counts towards the throttle
     if error is not None:
         return render("members/login.html", email=email, error=error, next=nxt)
@@ -141,20 +135,6 @@ def login() -> Response | str:
     log_in(member)
     flash_message(f"{member.name}様、ようこそ。")
     return redirect(next_url())
-
-
-def check_login(member: Member | None, email: str, password: str) -> str | None:
-    """None when the password is right; else the message, the same for every address
-    (throttled per client and per address and client, models.throttle)."""
-    keys = login_keys(MEMBER, email, client_key())
-    wait = wait_time(db.session, keys)
-    if wait:
-        return THROTTLED.format(wait=wait_text(wait))
-    if not verify_password(member, password):
-        record_failure(db.session, keys)
-        return LOGIN_FAILED
-    record_success(db.session, keys)
-    return None
 
 
 @bp.route("/logout", methods=["POST"])
