@@ -15,7 +15,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, Length
 
 from ktaishop.extensions import db
 from models import AdminUser, ShopSettings
@@ -25,6 +25,7 @@ from models.login_sessions import ADMIN, start_login
 from . import bp
 from .auth import SESSION_KEY
 from .common.audit import audit
+from .common.fields import new_admin_password, password_confirmation
 
 # Reachable while 二段階認証 is required but not yet set up.
 ENROLMENT_ENDPOINTS = frozenset({"admin.account", "admin.two_factor_setup", "admin.logout",
@@ -35,11 +36,8 @@ WRONG_PASSWORD = "現在のパスワードが違います。"
 class PasswordChangeForm(FlaskForm):
     current = PasswordField("現在のパスワード", validators=[
         DataRequired("現在のパスワードを入力してください。")])
-    password = PasswordField("新しいパスワード", validators=[
-        DataRequired("新しいパスワードを入力してください。"),
-        Length(min=10, max=200, message="パスワードは10文字以上にしてください。")])
-    confirm = PasswordField("新しいパスワード（確認）", validators=[
-        EqualTo("password", "確認用のパスワードが一致しません。")])
+    password = new_admin_password()
+    confirm = password_confirmation()
 
 
 class SetupForm(FlaskForm):

@@ -7,8 +7,8 @@ import unicodedata
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, SelectMultipleField
-from wtforms.validators import StopValidation, ValidationError
+from wtforms import IntegerField, PasswordField, SelectField, SelectMultipleField
+from wtforms.validators import DataRequired, EqualTo, Length, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 # Every character that ends a line somewhere: a header (件名, FROM) must hold none.
@@ -76,3 +76,22 @@ class ChoiceField(SelectField):
             return
         if self.data is None or not any(choice.selected for choice in self.iter_choices()):
             raise StopValidation(f"{self.label.text}を選んでください。")
+
+
+# An admin's password: 10 characters at least, wherever one is set (アカウント, 設定).
+ADMIN_PASSWORD_MIN = 10
+
+
+def new_admin_password(label: str = "新しいパスワード") -> PasswordField:
+    """The field an admin's new password is typed into."""
+    return PasswordField(label, validators=[
+        DataRequired(f"{label}を入力してください。"),
+        Length(min=ADMIN_PASSWORD_MIN, max=200,
+               message=f"パスワードは{ADMIN_PASSWORD_MIN}文字以上にしてください。")])
+
+
+def password_confirmation(label: str = "新しいパスワード（確認）") -> PasswordField:
+    """Its confirmation, which must match the field named ``password``."""
+    return PasswordField(label, validators=[
+        EqualTo("password", "確認用のパスワードが一致しません。")])
+

@@ -89,45 +89,41 @@ def orders_mail_log(order_id: int, log_id: int):
 def orders_cancel(order_id: int):
     """取消 (P11): キャンセル, stock released, a card hold voided or a refund recorded as due;
     back to the list the admin came from."""
-    form = ActionForm()
-    back = _back_to_list(form.next.data)
-    if not form.validate_on_submit():
-        abort(400)
-    order = order_or_404(order_id, lock=True)
-    try:
-        cancel_order(db.session, order, actor())
-        audit("order_cancel", order.order_no, "取消")
-        db.session.commit()
-    except (DomainError, PaymentDeclined) as error:
-        db.session.rollback()
-        flash(f"注文番号{order.order_no}: {error.message}", "error")
-        return redirect(back)
-    flash(f"注文番号{order.order_no}の注文を取り消しました。", "info")
-    return redirect(back)
+    return _cancel_from_list(order_id, "取消", "order_cancel",
+                             "注文番号{no}の注文を取り消しました。")
 
 
 @bp.route("/orders/<id:order_id>/release-hold", methods=["POST"])
 def orders_release_hold(order_id: int):
     """在庫の確保を解除: a guest's 仮注文 is cancelled now instead of at its link's expiry,
     through the one cancellation path (stock back, a card authorisation voided)."""
+    return _cancel_from_list(order_id, HOLD_RELEASED, "hold_release",
+                             "注文番号{no}の仮注文を取り消し、在庫の確保を解除しました。",
+                             only=OrderStatus.PROVISIONAL)
+
+
+def _cancel_from_list(order_id: int, reason: str, action: str, done: str,
+                      only: OrderStatus | None = None):
+    """A list's button that cancels one order: the rule and the money in one commit,
+    recorded in the 操作ログ; a refusal is flashed with nothing applied."""
     form = ActionForm()
     back = _back_to_list(form.next.data)
     if not form.validate_on_submit():
         abort(400)
     order = order_or_404(order_id, lock=True)
-    if order.status != OrderStatus.PROVISIONAL:
+    if only is not None and order.status != only:
         flash(f"注文番号{order.order_no}は仮注文ではないため、在庫の確保を解除できません。",
               "error")
         return redirect(back)
     try:
-        cancel_order(db.session, order, actor(), HOLD_RELEASED)
-        audit("hold_release", order.order_no, HOLD_RELEASED)
+        cancel_order(db.session, order, actor(), reason)
+        audit(action, order.order_no, reason)
         db.session.commit()
     except (DomainError, PaymentDeclined) as error:
         db.session.rollback()
         flash(f"注文番号{order.order_no}: {error.message}", "error")
         return redirect(back)
-    flash(f"注文番号{order.order_no}の仮注文を取り消し、在庫の確保を解除しました。", "info")
+    flash(done.format(no=order.order_no), "info")
     return redirect(back)
 
 

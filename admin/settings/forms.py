@@ -15,13 +15,11 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    PasswordField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
-    EqualTo,
     InputRequired,
     Length,
     NumberRange,
@@ -30,7 +28,12 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from admin.common.fields import NumberField, no_line_breaks
+from admin.common.fields import (
+    NumberField,
+    new_admin_password,
+    no_line_breaks,
+    password_confirmation,
+)
 from models import ShopSettings
 from models.tracking import NUMBER_FIELD, DeliveryCompany
 
@@ -200,16 +203,10 @@ class AdminAddForm(FlaskForm):
         DataRequired("ログインIDを入力してください。"),
         Regexp(r"^[A-Za-z0-9_.\-]{3,50}$",
                message="ログインIDは半角英数字と _ . - の3〜50文字にしてください。")])
-    password = PasswordField("パスワード", validators=[
-        DataRequired("パスワードを入力してください。"),
-        Length(min=10, max=200, message="パスワードは10文字以上にしてください。")])
-    confirm = PasswordField("パスワード（確認）", validators=[
-        EqualTo("password", "確認用のパスワードが一致しません。")])
+    password = new_admin_password("パスワード")
+    confirm = password_confirmation("パスワード（確認）")
 
 
 class AdminPasswordForm(FlaskForm):
-    password = PasswordField("新しいパスワード", validators=[
-        DataRequired("新しいパスワードを入力してください。"),
-        Length(min=10, max=200, message="パスワードは10文字以上にしてください。")])
-    confirm = PasswordField("新しいパスワード（確認）", validators=[
-        EqualTo("password", "確認用のパスワードが一致しません。")])
+    password = new_admin_password()
+    confirm = password_confirmation()
