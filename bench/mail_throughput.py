@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, insert, select, text
@@ -178,7 +179,7 @@ def prepare(url: str, count: int) -> None:
         conn.execute(insert(_member_table()), [
             dict(email=f"m{i:06d}@{domains[i % 4]}", name=f"会員{i}", carrier=carriers[i % 4],
                  kana="", tel="", zip_code="", address="", newsletter=True, status="active",
-                 bounced=False, password_hash="")
+                 bounced=False, password_hash="", email_verified_at=datetime(2026, 1, 1))
             for i in range(count)])
     engine.dispose()
 

@@ -7,6 +7,13 @@ were in use, so a shop must accept them - but only on the carrier domains that
 handed them out. In headers and in SMTP they are written as a quoted string
 (``"a..b."@docomo.ne.jp``), which RFC 5322 and RFC 5321 allow and which names
 the same mailbox.
+
+One mailbox has many spellings: ``"takahashi"@i.softbank.jp``,
+``takahashi@I.SoftBank.JP``. ``canonical_address`` is the one form the shop stores,
+compares and looks up (registration, login, suspension, bounces, unsubscribe): the
+local part unquoted (a quoted string names the same mailbox as its unquoted text) and
+the domain in lower case. Comparisons also ignore the local part's case, as every
+carrier and mail provider does.
 """
 
 from __future__ import annotations
@@ -14,6 +21,8 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "address_key",
+    "canonical_address",
     "carrier_for_address",
     "envelope_address",
     "header_address",
@@ -54,6 +63,30 @@ def split_address(addr: str) -> tuple[str, str]:
     if len(local) >= 2 and local[0] == local[-1] == '"':
         local = local[1:-1]
     return local, domain
+
+
+def canonical_address(addr: str) -> str:
+    """The one form of ``addr`` the shop keeps: unquoted local part, lower-case domain.
+
+    ``"takahashi"@I.SoftBank.jp`` → ``takahashi@i.softbank.jp``; a quoted local part
+    whose text needs its quotes (a space, an ``@``) keeps them; a quoted-pair
+    (``\\x``) is its character. Text that is not an address is returned trimmed.
+    """
+    text = addr.strip()
+    try:
+        local, domain = split_address(text)
+    except ValueError:
+        return text
+    if text.rpartition("@")[0].startswith('"'):
+        local = re.sub(r"\\(.)", r"\1", local)
+    if not _ATEXT.match(local):
+        local = '"' + local.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{local}@{domain.lower().rstrip('.')}"
+
+
+def address_key(addr: str) -> str:
+    """``canonical_address`` in lower case: what two spellings of one mailbox share."""
+    return canonical_address(addr).lower()
 
 
 def carrier_for_address(addr: str) -> str:

@@ -38,8 +38,11 @@ from .numbering import OrderSequence, next_order_no
 from .order_payment import Settlement
 from .order_tax import tax_totals
 from .orders import CORRECTABLE_PAIRS, Order, OrderEvent, OrderItem, Package
+from .payment_records import AuthorisationRefused, CardAuthorisation, PaymentRecord
 from .people import AdminUser, Member, MemberStatus
+from .quote import Quote, QuoteChanged, quote_cart
 from .rate_limits import RateLimitCounter
+from .sandbox_ledger import SandboxLedgerEntry
 from .sessions import KeitaiSession
 from .shipment_rule import SlipDetails
 from .shop import ShopSettings
@@ -59,4 +62,6 @@ __all__ = [
     "find_by_confirm_token", "next_order_no", "now", "today", "place_order", "published_products",
     "queue_mail", "release_stock", "reserve_stock", "search_products",
     "Rounding", "TaxRate", "TaxSummary", "summarize", "tax_totals",
+    "AuthorisationRefused", "CardAuthorisation", "PaymentRecord", "Quote", "QuoteChanged",
+    "quote_cart", "SandboxLedgerEntry",
 ]

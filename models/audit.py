@@ -35,6 +35,7 @@ ACTIONS: dict[str, str] = {
     "order_mail": "注文へのメール送信",
     "order_correct": "注文の訂正",
     "order_cancel": "注文の取消",
+    "order_payment": "注文の決済（売上確定・与信取消）",
     "hold_release": "在庫の確保を解除",
     "shipment": "出荷の登録・通知",
 }

@@ -132,14 +132,13 @@ class Product(Base):
         A combination that still exists keeps its Variant row and id, so order lines stay
         linked to it; combinations that are gone are deleted.
         """
-        clean = [{"name": str(a["name"]), "values": [str(v) for v in a["values"]]}
-                 for a in axes]
+        clean = clean_axes(axes)
         existing = {variant.option_text: variant for variant in self.variants}
         variants = []
-        for position, text in enumerate(option_combinations(clean)):
+        for text, position, stock in variant_plan(clean, stocks):
             variant = existing.pop(text, None) or Variant(option_text=text, stock=0)
-            if stocks.get(text) is not None:
-                variant.stock = int(stocks[text])  # type: ignore[arg-type]
+            if stock is not None:
+                variant.stock = stock
             variant.position = position
             variants.append(variant)
         self.option_axes = clean
@@ -187,7 +186,9 @@ class Variant(Base):
     __tablename__ = "variants"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    # Indexed: a product's variants are looked up by it (pages, CSV import, cascades).
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"),
+                                            index=True)
     # Display text of the combination, e.g. "サイズ:M カラー:白"; "" without options.
     option_text: Mapped[str] = mapped_column(String(200), default="")
     stock: Mapped[int] = mapped_column(Integer, default=0)
@@ -206,6 +207,21 @@ def option_combinations(axes: Sequence[Mapping[str, Any]]) -> list[str]:
         texts = [f"{text} {axis['name']}:{value}".strip()
                  for text in texts for value in axis["values"]]
     return texts
+
+
+def clean_axes(axes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Option axes as stored: names and values as text."""
+    return [{"name": str(a["name"]), "values": [str(v) for v in a["values"]]} for a in axes]
+
+
+def variant_plan(axes: Sequence[Mapping[str, Any]], stocks: Mapping[str, int | None]
+                 ) -> list[tuple[str, int, int | None]]:
+    """(combination text, position, stock to set or None to keep) of every combination
+    a product with ``axes`` has, in order (``Product.set_options``' rule, also used by
+    the product CSV's bulk writes). A combination that exists already keeps its row and
+    id; any other existing row is deleted."""
+    return [(text, position, None if stocks.get(text) is None else int(stocks[text]))
+            for position, text in enumerate(option_combinations(axes))]
 
 
 def reserve_stock(session: Session, variant_id: int, quantity: int, item_name: str) -> None:

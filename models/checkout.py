@@ -18,6 +18,7 @@ from .holds import check_hold_limit
 from .mail import MailKind, queue_order_mail
 from .numbering import next_order_no
 from .orders import Order, OrderItem, Package
+from .quote import QUOTE_CHANGED, QuoteChanged, quote_order
 from .shop import ShopSettings
 from .statuses import OrderStatus, PaymentMethod
 
@@ -74,6 +75,7 @@ def place_order(
     *,
     guest: bool,
     confirm_url_for: Callable[[str], str] = str,
+    confirmed: str | None = None,
 ) -> PlacedOrder:
     """Reserve stock, number the order and queue its mail.
 
@@ -82,6 +84,8 @@ def place_order(
     (naming the item) or DomainError (also when the guest already holds the most
     仮注文 allowed, models.holds); the caller rolls back on any error.
     ``confirm_url_for`` turns the guest's raw token into the URL put in the mail.
+    ``confirmed`` is the digest of the quote the shopper confirmed (``models.quote``):
+    an order that would differ from it raises QuoteChanged and is not placed.
     """
     if not lines:
         raise DomainError("カートに商品がありません。")
@@ -93,7 +97,9 @@ def place_order(
     order.tax_rounding = settings.tax_rounding  # kept: 訂正 later rounds the same way
     for line in lines:
         order.items.append(_reserve_line(session, line, ordered_at))
-    order.recompute_totals(settings)
+    order.recompute_totals(settings)  # the fee rules it is placed under are kept on it
+    if confirmed is not None and quote_order(order).digest() != confirmed:
+        raise QuoteChanged(QUOTE_CHANGED)
     if order.payment is PaymentMethod.CARD:
         order.charge_at_checkout(ordered_at)  # a guest awaiting confirmation is held below
     order.order_no = next_order_no(session, ordered_at)

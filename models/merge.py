@@ -36,6 +36,7 @@ MERGE_FIELDS: tuple[tuple[str, str], ...] = (
     ("wrapping_fee", "包装料"),
     ("total", "合計金額"),
     ("tax_summary", "税率別の対象額と消費税"),
+    ("refund_summary", "返金額とご請求額（カードへの返金があるとき）"),
     ("payment_method", "決済方法"),
     ("delivery_date", "配送希望日"),
     ("delivery_time", "配送希望時間帯"),
@@ -103,6 +104,7 @@ def order_merge_values(order: Any, settings: Any, extra: Mapping[str, str] | Non
         "wrapping_fee": yen(order.wrapping_fee),
         "total": yen(order.total),
         "tax_summary": order.tax_summary.text(),
+        "refund_summary": refund_text(order),
         "payment_method": order.payment.label,
         "delivery_date": f"{order.delivery_date:%Y-%m-%d}" if order.delivery_date else "指定なし",
         "delivery_time": order.delivery_time or "指定なし",
@@ -128,6 +130,15 @@ def _tracking_values(package: Any, settings: Any) -> dict[str, str]:
     urls = getattr(settings, "tracking_urls", None)
     return {"delivery_company": company_label(company),
             "tracking_url": tracking_url(company, package.delivery_no, urls)}
+
+
+def refund_text(order: Any) -> str:
+    """「ご返金額」 and what the card is still charged, or "" when nothing went back."""
+    refunded = getattr(order, "refunded_amount", 0) or 0
+    if not refunded:
+        return ""
+    return (f"ご返金額：{yen(refunded)}（クレジットカードへ返金）\n"
+            f"ご請求額：{yen(order.paid_amount - refunded)}")
 
 
 def shop_merge_values(settings: Any) -> dict[str, str]:

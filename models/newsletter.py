@@ -4,7 +4,8 @@ Sending a newsletter writes one outbox row per recipient (kind ``newsletter``) a
 one ``NewsletterRecipient`` linking the row to the member; the outbox row's status is
 the recipient's state, so progress is a count over the outbox. Recipients are chosen
 when sending starts (send now, or when the scheduled time comes): active members who
-opted in and whose address never hard-bounced, optionally only some carriers.
+opted in, whose address was verified and never hard-bounced, optionally only some
+carriers.
 """
 
 from __future__ import annotations
@@ -148,6 +149,7 @@ def subscribers(carriers: Iterable[str] = ()):
     """``select(Member)`` of everyone a newsletter may go to, narrowed to ``carriers``."""
     query = select(Member).where(Member.newsletter.is_(True),
                                  Member.status == MemberStatus.ACTIVE,
+                                 Member.email_verified_at.is_not(None),
                                  Member.bounced.is_(False))
     carriers = list(carriers)
     if carriers:
@@ -156,9 +158,12 @@ def subscribers(carriers: Iterable[str] = ()):
 
 
 def may_receive(member: Member | None) -> bool:
-    """Checked again just before sending: an unsubscribe stops mail already queued."""
+    """Checked again just before sending: an unsubscribe stops mail already queued.
+
+    Only a verified address receives メルマガ: an unverified registration is anyone's
+    word for an address (and a name the shop would merge into the mail)."""
     return bool(member and member.newsletter and member.status == MemberStatus.ACTIVE
-                and not member.bounced)
+                and member.email_verified_at is not None and not member.bounced)
 
 
 @dataclass(frozen=True)

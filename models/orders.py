@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     DateTime,
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from .base import Base, now
 from .catalog import release_stock, reserve_stock
 from .errors import TransitionError
+from .fees import FeeRules, order_fee_rules
 from .order_payment import OrderPayment
 from .order_tax import OrderTax
 from .shipment_rule import (
@@ -98,6 +100,9 @@ class Order(OrderPayment, OrderTax, Base):
     shipping_fee: Mapped[int] = mapped_column(Integer, default=0)
     wrapping_fee: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)
+    # The fee settings the order was placed under (FeeRules); None: placed before they
+    # were kept (its fees as charged then stand, see ``fees.order_fee_rules``).
+    fee_rules: Mapped[dict | None] = mapped_column(JSON)
 
     memo: Mapped[str] = mapped_column(Text, default="")  # the shop's own メモ
     # True when 出荷指示 came from 注文情報ダウンロード; False when set by hand in 訂正 (P10).
@@ -133,6 +138,7 @@ class Order(OrderPayment, OrderTax, Base):
     def confirm(self, session: Session, actor: str) -> None:
         """仮注文 → 注文完了 (the guest opened the mailed link, or the shop confirmed it)."""
         self._require(S.PROVISIONAL, "この注文は仮注文ではないため確定できません。")
+        self.require_paid()  # a card is captured first (ktaishop.payment.capture_order)
         self.confirm_token_digest = None
         self._move(S.COMPLETED, actor, "注文確定")
         from .mail import MailKind, queue_order_mail  # mail renders orders: import late
@@ -179,13 +185,19 @@ class Order(OrderPayment, OrderTax, Base):
         self._move(S.CANCELLED, actor, reason)
 
     def restore(self, session: Session, actor: str) -> None:
-        """キャンセル → 注文完了 through 訂正; stock is taken again or OutOfStock raised."""
+        """キャンセル → 注文完了 through 訂正; stock is taken again or OutOfStock raised.
+
+        A card order comes back only while its charge stands (TransitionError after a
+        void or a refund: nothing could be charged for it any more).
+        """
         self._require(S.CANCELLED, "キャンセルの注文だけを元に戻せます。")
+        self.require_restorable_payment()
         for item in self.active_items:
             item.reserve(session)
         self.confirm_token_digest = None
         self._move(S.COMPLETED, actor, "訂正でキャンセルから注文完了に戻す")
         self.reinstate_payment(actor)
+        self.require_paid()
 
     def correct_status(self, session: Session, target: OrderStatus, actor: str) -> None:
         """訂正 (P10, P24): move to ``target`` by the one path the manual allows."""
@@ -243,7 +255,7 @@ class Order(OrderPayment, OrderTax, Base):
             )
         item.release(session)
         item.cancelled = True
-        self.recompute_totals(ShopSettings.load(session))
+        self.recompute_totals()
         self._log(actor, f"商品取消: {item.code} {item.name} {item.option_text} ×{item.quantity}")
 
     def restore_item(self, session: Session, item: OrderItem, actor: str) -> None:
@@ -253,16 +265,21 @@ class Order(OrderPayment, OrderTax, Base):
             return
         item.reserve(session)
         item.cancelled = False
-        self.recompute_totals(ShopSettings.load(session))
+        self.recompute_totals()
         self._log(actor, f"商品取消を解除: {item.code} {item.name} {item.option_text}")
 
-    def recompute_totals(self, settings: ShopSettings) -> None:
+    def recompute_totals(self, settings: ShopSettings | None = None) -> None:
         """Subtotal, fees and tax per rate from the active items; nothing left means
-        nothing to pay. The tax follows the lines' own rates and the order's rounding."""
+        nothing to pay. The fees follow the order's own fee rules (``settings`` are
+        kept as those rules first, when given: placing the order); the tax follows the
+        lines' own rates and the order's rounding."""
         from .fees import calculate_fees
 
+        if settings is not None:
+            self.fee_rules = FeeRules.from_settings(settings).to_json()
+        rules = order_fee_rules(self)
         self.subtotal = sum(item.amount for item in self.active_items)
-        fees = calculate_fees(settings, self.subtotal, self.payment, self.wrapping)
+        fees = calculate_fees(rules, self.subtotal, self.payment, self.wrapping)
         self.cod_fee, self.shipping_fee = fees.cod_fee, fees.shipping_fee
         self.wrapping_fee, self.total = fees.wrapping_fee, fees.total
         self.recompute_tax()

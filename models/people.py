@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -71,12 +71,23 @@ class MemberStatus(enum.StrEnum):
         return {"active": "有効", "suspended": "停止", "withdrawn": "退会"}[self.value]
 
 
+_CURRENT = text("status <> 'withdrawn'")
+
+
 class Member(PasswordMixin, Base):
+    """A サイト会員. The address is kept in its canonical form (carrier_compat.address);
+    a withdrawn member (退会) no longer holds it, so whoever registers it next (carriers
+    give addresses out again) is a new member and never sees this one's orders."""
+
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("subscriber_carrier", "subscriber_id"),)
+    __table_args__ = (
+        UniqueConstraint("subscriber_carrier", "subscriber_id"),
+        Index("ux_members_email_current", "email", unique=True,
+              sqlite_where=_CURRENT, postgresql_where=_CURRENT),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(100))
     kana: Mapped[str] = mapped_column(String(100), default="")
     tel: Mapped[str] = mapped_column(String(20), default="")
@@ -91,6 +102,9 @@ class Member(PasswordMixin, Base):
     subscriber_carrier: Mapped[str | None] = mapped_column(String(20))
     subscriber_id: Mapped[str | None] = mapped_column(String(100))
     bounced: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Bumped by an address change, 停止 and 退会: every mailed link made before it (パスワード
+    # 再設定, メールアドレス変更, 会員登録) stops working (storefront.tokens).
+    link_generation: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=now, onupdate=now)
 
@@ -105,12 +119,31 @@ class Member(PasswordMixin, Base):
     def change_status(self, status: MemberStatus) -> None:
         """停止, 退会 or back to 有効. 退会 also stops the メルマガ and unlinks
         かんたんログイン, so a withdrawn member gets no mail and no handset login.
+        停止 and 退会 end every link mailed before them.
         """
+        if status != self.status and status is not MemberStatus.ACTIVE:
+            self.end_links()
         self.status = status
         if status is MemberStatus.WITHDRAWN:
             self.newsletter = False
             self.subscriber_carrier = None
             self.subscriber_id = None
+
+
+    def change_email(self, email: str, carrier: str) -> None:
+        """A new address (canonical form, its carrier): links mailed before end."""
+        if email != self.email:
+            self.email, self.carrier = email, carrier
+            self.end_links()
+
+    def end_links(self) -> None:
+        """Every outstanding reset, change or registration link stops working."""
+        self.link_generation = (self.link_generation or 0) + 1
+
+    @property
+    def is_pending(self) -> bool:
+        """Registered, address not verified yet (no password either: the link sets it)."""
+        return self.email_verified_at is None and self.status == MemberStatus.ACTIVE
 
 
 class AdminUser(PasswordMixin, Base):

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import Base
+from .fees import FeeRules
 from .mail import MailProfileName, chosen_profile
 from .statuses import PaymentMethod
 from .tax import Rounding, TaxRate
@@ -142,23 +143,18 @@ class ShopSettings(Base):
         named = f'"{name}" <{address}>'
         return named if len(named) <= MAX_FROM else address  # the outbox's column
 
+    def fee_rules(self) -> FeeRules:
+        """The fee settings as the rules a new order is placed (and kept) under."""
+        return FeeRules.from_settings(self)
+
     def wrapping_fee(self, name: str | None) -> int:
         """Fee of the 包装オプション called ``name``; 0 for none or an unknown name."""
-        for option in self.wrapping_options or []:
-            if option.get("name") == name:
-                return int(option.get("fee", 0))
-        return 0
+        return self.fee_rules().wrapping_fee(name)
 
     def cod_fee(self, amount: int) -> int:
         """代引き手数料 for an order of ``amount`` yen (first tier whose ``up_to`` covers it)."""
-        for tier in self.cod_fee_tiers or []:
-            up_to = tier.get("up_to")
-            if up_to is None or amount <= int(up_to):
-                return int(tier.get("fee", 0))
-        return 0
+        return self.fee_rules().cod_fee(amount)
 
     def shipping_fee_for(self, subtotal: int) -> int:
         """配送料: flat, free from ``free_shipping_over`` yen."""
-        if self.free_shipping_over is not None and subtotal >= self.free_shipping_over:
-            return 0
-        return self.shipping_fee
+        return self.fee_rules().shipping_fee_for(subtotal)

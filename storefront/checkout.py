@@ -17,8 +17,9 @@ from flask import request, session
 from werkzeug.wrappers import Response
 
 from carrier_compat.flask import regenerate_session
-from ktaishop.payment import CardInput, PaymentDeclined, gateway
-from models import Fees, PaymentMethod, TaxSummary, calculate_fees, summarize
+from ktaishop.extensions import db
+from ktaishop.payment import CardInput, PaymentDeclined, authorise_card, release_card
+from models import PaymentMethod, Quote, quote_cart
 from models.base import today
 
 from . import bp, cart_store
@@ -49,16 +50,22 @@ def delivery_dates() -> list[date]:
     return [first + timedelta(days=i) for i in range(max(settings.delivery_range_days, 0) + 1)]
 
 
-def fees_for(st: dict[str, Any], rows: list[cart_store.CartRow]):
+def quote_for(st: dict[str, Any]) -> Quote:
+    """The cart with the chosen 決済方法 and 包装 at today's prices, fees and tax rule:
+    what the 最終確認画面 shows and 注文する must find unchanged (``models.quote``)."""
     payment = PaymentMethod(st.get("payment", PaymentMethod.COD))
-    return calculate_fees(shop(), cart_store.subtotal(rows), payment, st.get("wrapping") or None)
+    return quote_cart(db.session, cart_store.cart_lines(), payment, st.get("wrapping") or "",
+                      shop())
 
 
-def tax_for(rows: list[cart_store.CartRow], fees: Fees) -> TaxSummary:
-    """消費税 per rate of the cart with ``fees``, by the rule the order will be placed under."""
-    fee_total = fees.cod_fee + fees.shipping_fee + fees.wrapping_fee
-    lines = [(row.product.tax_rate, row.amount) for row in rows]
-    return summarize(lines, fee_total, shop().tax_rounding)
+def drop_card(st: dict[str, Any], why: str) -> None:
+    """Forget the card of this checkout and void its authorisation unless an order
+    claimed it (the shopper went back, the amount changed, 注文する was refused).
+    Commits the release; the caller saves ``st``."""
+    card = st.pop("card", None)
+    if isinstance(card, dict) and card.get("reference"):
+        release_card(db.session, str(card["reference"]), why)
+        db.session.commit()
 
 
 def _need_cart() -> Response | None:
@@ -187,7 +194,7 @@ def checkout_options() -> Response | str:
         return render("checkout/options.html", values=cleaned.values, errors=cleaned.errors,
                       **context)
     st.update(cleaned.values)
-    st.pop("card", None)  # the amount may have changed: ask for the card again
+    drop_card(st, "配送・決済方法の変更")  # the amount may have changed: ask for the card again
     save_state(st)
     if cleaned.values["payment"] == PaymentMethod.CARD:
         return redirect_to("storefront.checkout_card")
@@ -221,19 +228,23 @@ def checkout_card() -> Response | str:
         return early
     if st.get("payment") != PaymentMethod.CARD:
         return redirect_to("storefront.checkout_confirm")
-    rows = cart_store.rows()
-    total = fees_for(st, rows).total
+    cart_store.rows()  # drops lines no longer on sale
+    total = quote_for(st).total
     years = range(today().year, today().year + 11)
     if request.method == "GET":
         return render("checkout/card.html", errors={}, total=total, years=years)
     card, errors = _card_from(request.form)
     if card is not None:
+        drop_card(st, "カード情報の再入力")  # one open authorisation per checkout
         try:
-            auth = gateway().authorize(card, total)
+            auth = authorise_card(db.session, card, total)
         except PaymentDeclined as declined:
+            db.session.rollback()
             errors["card_number"] = declined.message
         else:
+            db.session.commit()
             st["card"] = {"reference": auth.reference, "last4": auth.last4, "amount": total}
             keep_details(st)
             return redirect_to("storefront.checkout_confirm")
+        save_state(st)
     return render("checkout/card.html", errors=errors, total=total, years=years)

@@ -21,19 +21,23 @@ from werkzeug.wrappers import Response
 from carrier_compat.flask import regenerate_session
 from ktaishop.clients import hold_client
 from ktaishop.extensions import db
-from ktaishop.payment import PaymentDeclined, gateway
+from ktaishop.payment import PaymentDeclined, charge_placed_order, claim_card
 from models import (
+    AuthorisationRefused,
     CheckoutDetails,
     DomainError,
     Order,
     OrderStatus,
     PaymentMethod,
     Person,
+    QuoteChanged,
     place_order,
 )
+from models.payment_records import AMOUNT_CHANGED
+from models.quote import QUOTE_CHANGED
 
 from . import bp, cart_store
-from .checkout import _need, fees_for, save_state, state, tax_for
+from .checkout import _need, clean_options, drop_card, quote_for, save_state, state
 from .common import carrier_name, current_member, flash_message, redirect_to, render
 from .member_mail import ensure_guest_link_mail
 
@@ -73,6 +77,8 @@ def checkout_confirm() -> Response | str:
     st = state()
     if (early := _need(st, "purchaser", "recipient", "options")) is not None:
         return early
+    if (early := _options_gone(st)) is not None:
+        return early
     if st["payment"] == PaymentMethod.CARD and not st.get("card"):
         return redirect_to("storefront.checkout_card")
     rows = cart_store.rows()
@@ -82,19 +88,36 @@ def checkout_confirm() -> Response | str:
         flash_message("「" + "」「".join(ended) + "」は販売期限を過ぎたため、ご購入いただけません。"
                       "カートから削除してください。")
         return redirect_to("storefront.cart")
-    fingerprint = _fingerprint(st)
-    if not st.get("token") or st.get("fingerprint") != fingerprint:
-        # A new token for what this page shows: 注文する on an older page is refused.
-        st.update(token=secrets.token_urlsafe(24), fingerprint=fingerprint)
+    quote = quote_for(st)
+    card = st.get("card")
+    if card and card.get("amount") != quote.total:
+        # The cart or a price changed since the card was authorised: a new
+        # authorisation for the new total, the old one released.
+        drop_card(st, "ご注文金額の変更")
         save_state(st)
-    fees = fees_for(st, rows)
-    return render("checkout/confirm.html", st=st, rows=rows, fees=fees, tax=tax_for(rows, fees),
+        flash_message(AMOUNT_CHANGED)
+        return redirect_to("storefront.checkout_card")
+    fingerprint = _fingerprint(st)
+    if (not st.get("token") or st.get("fingerprint") != fingerprint
+            or st.get("quote") != quote.digest()):
+        # A new token for what this page shows: 注文する on an older page is refused.
+        st.update(token=secrets.token_urlsafe(24), fingerprint=fingerprint, quote=quote.digest())
+        save_state(st)
+    return render("checkout/confirm.html", st=st, rows=rows, fees=quote.fees, tax=quote.tax,
                   guest=current_member() is None)
 
 
+def _options_gone(st: dict[str, Any]) -> Response | None:
+    """Back to 配送・決済 when a chosen day, time slot or 包装 is no longer offered."""
+    if clean_options(st).ok:
+        return None
+    flash_message("お選びの配送希望日・時間帯・包装オプションは選べなくなりました。選び直してください。")
+    return redirect_to("storefront.checkout_options")
+
+
 def _fingerprint(st: dict[str, Any]) -> str:
-    """A digest of the cart and the entered details (what the confirmation page shows)."""
-    shown = {k: v for k, v in st.items() if k not in ("token", "fingerprint")}
+    """A digest of the cart and the entered details (the figures are ``st["quote"]``)."""
+    shown = {k: v for k, v in st.items() if k not in ("token", "fingerprint", "quote")}
     lines = [(line.variant_id, line.quantity) for line in cart_store.cart_lines()]
     data = json.dumps([lines, shown], sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(data.encode()).hexdigest()
@@ -125,8 +148,12 @@ def checkout_place() -> Response:
     st = state()
     if (early := _need(st, "purchaser", "recipient", "options")) is not None:
         return early
-    if not token or token != st.get("token") or st.get("fingerprint") != _fingerprint(st):
+    if (not token or token != st.get("token") or st.get("fingerprint") != _fingerprint(st)
+            or not clean_options(st).ok):
         flash_message("画面が古くなっています。内容を確認して、もう一度「注文する」を押してください。")
+        return redirect_to("storefront.checkout_confirm")
+    if quote_for(st).digest() != st.get("quote"):  # a price, fee or rate changed meanwhile
+        flash_message(QUOTE_CHANGED)
         return redirect_to("storefront.checkout_confirm")
     try:
         order = _place(st, token)
@@ -141,12 +168,19 @@ def checkout_place() -> Response:
 
 
 def _refused(st: dict[str, Any], error: Exception) -> Response:
-    if isinstance(error, PaymentDeclined):
-        st.pop("card", None)
+    """Nothing was ordered: say why, and release the card's authorisation unless the
+    figures merely changed (the confirmation page then asks for it again if needed)."""
+    if isinstance(error, QuoteChanged):
+        flash_message(error.message)
+        return redirect_to("storefront.checkout_confirm")
+    if isinstance(error, AuthorisationRefused | PaymentDeclined):
+        drop_card(st, "注文できなかったため")
         save_state(st)
         flash_message(error.message)
         return redirect_to("storefront.checkout_card")
     if isinstance(error, DomainError):  # OutOfStock names the item
+        drop_card(st, "注文できなかったため")
+        save_state(st)
         flash_message(error.message)
         return redirect_to("storefront.cart")
     raise error
@@ -157,14 +191,17 @@ def _place(st: dict[str, Any], token: str) -> Order:
         return external_url("storefront.confirm_order", token=raw)
 
     placed = place_order(db.session, cart_store.cart_lines(), details_from(st, token),
-                         guest=current_member() is None, confirm_url_for=confirm_url)
+                         guest=current_member() is None, confirm_url_for=confirm_url,
+                         confirmed=st["quote"])
     order = placed.order
     if placed.confirm_token is not None:
         ensure_guest_link_mail(order, confirm_url(placed.confirm_token))
-    card = st.get("card")
-    # A guest's card is only authorised now; it is charged when the link is confirmed.
-    if order.payment_method == PaymentMethod.CARD and card and not order.card_awaiting_capture:
-        gateway().capture(card["reference"], order.total)
+    if order.payment_method == PaymentMethod.CARD:
+        # The authorisation is this order's alone, for its exact total; a guest's is
+        # charged when the link is confirmed, anyone else's now.
+        claim_card(db.session, order, order.payment_reference)
+        if not order.card_awaiting_capture:
+            charge_placed_order(db.session, order, order.purchaser_email)
     db.session.commit()
     return order
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import jaconv
 from flask import request
 
-from carrier_compat.address import is_valid_address
+from carrier_compat.address import address_key, canonical_address, is_valid_address
 from carrier_compat.normalize import normalize_input
 from ktaishop.clients import client_key
 from ktaishop.routing import MAX_ROW_ID
@@ -71,12 +71,14 @@ def digits(raw: str | None) -> str:
 
 
 def email_text(raw: str | None) -> str:
-    """A typed mail address: full-width letters and ＠ ． made half-width, spaces dropped.
+    """A typed mail address in the shop's one form (``canonical_address``): full-width
+    letters and ＠ ． made half-width, spaces dropped, quotes and the domain's case gone.
 
     A handset left in 全角 input mode types ｔａｒｏ＠ｄｏｃｏｍｏ．ｎｅ．ｊｐ; that is
-    the same address, not a malformed one.
+    the same address, not a malformed one; so is ``"taro"@DoCoMo.ne.jp``.
     """
-    return jaconv.z2h(text(raw), ascii=True, digit=True, kana=False).replace(" ", "")
+    typed = jaconv.z2h(text(raw), ascii=True, digit=True, kana=False)
+    return canonical_address(typed.replace(" ", "")) if typed.strip() else ""
 
 
 def typed_address(field: str) -> str:
@@ -84,7 +86,7 @@ def typed_address(field: str) -> str:
 
     Without one, the client's own key: empty forms from everyone must not share a count.
     """
-    address = email_text(request.form.get(field)).lower()
+    address = address_key(email_text(request.form.get(field)))
     return f"address:{address}" if address else client_key()
 
 

@@ -3,7 +3,9 @@
 GET shows the order and a 注文を確定する button (opening a link must not act: mail
 scanners and prefetchers open links too). POST locks the order row with a conditional
 ``SELECT ... FOR UPDATE`` on the token digest and status; a second or parallel
-confirmation finds nothing to confirm and says so. One order, one 受注確認 mail.
+confirmation finds nothing to confirm and says so. One order, one 受注確認 mail. A card
+order is captured (its exact total) before it becomes 注文完了; a refused capture
+confirms nothing.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ktaishop.extensions import db
-from ktaishop.payment import PaymentDeclined, gateway
-from models import Order, OrderStatus, find_by_confirm_token, now
+from ktaishop.payment import PaymentDeclined, capture_order
+from models import DomainError, Order, OrderStatus, find_by_confirm_token, now
 from models.checkout import token_digest
 
 from . import bp
@@ -62,14 +64,13 @@ def confirm_order_post(token: str) -> Response | str:
     if _expired(order):
         db.session.rollback()
         return render("confirm/expired.html", order=order)
-    order.confirm(db.session, "ゲスト（確認URL）")
-    if order.card_awaiting_capture:
-        try:
-            gateway().capture(order.payment_reference, order.total)
-        except PaymentDeclined as declined:
-            db.session.rollback()
-            return render("confirm/invalid.html", message=declined.message)
-        order.record_capture("ゲスト（確認URL）")
+    try:
+        if order.card_awaiting_capture:
+            capture_order(db.session, order, "ゲスト（確認URL）")
+        order.confirm(db.session, "ゲスト（確認URL）")
+    except (PaymentDeclined, DomainError) as refused:
+        db.session.rollback()
+        return render("confirm/invalid.html", message=refused.message)
     db.session.commit()
     session["done_order"] = order.id
     return redirect_to("storefront.checkout_done")

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from flask import abort, request
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from carrier_compat.address import carrier_for_address
+from carrier_compat.address import address_key, carrier_for_address
 from carrier_compat.flask import current_carrier
 from ktaishop.extensions import db
 from models import MailKind, Member, MemberStatus, Order
@@ -66,7 +67,7 @@ def _checked_password(member: Member) -> str | None:
 @bp.route("/mypage/profile", methods=["GET", "POST"])
 def my_profile() -> Response | str:
     member = require_member()
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (which must never act)
         values = {k: getattr(member, k) for k in ("name", "kana", "tel", "email", "zip_code",
                                                    "address")}
         return render("members/profile.html", values=values, errors={})
@@ -85,7 +86,7 @@ def my_profile() -> Response | str:
     for name, value in cleaned.values.items():
         setattr(member, name, value)
     message = "会員情報を変更しました。"
-    if new_email != member.email:
+    if address_key(new_email) != address_key(member.email):
         url = external_url("storefront.email_change",
                            token=make_email_change_token(member, new_email))
         send_member_mail(member, MailKind.EMAIL_CHANGE, url, to=new_email)
@@ -96,28 +97,36 @@ def my_profile() -> Response | str:
     return redirect_to("storefront.mypage")
 
 
-@bp.route("/mypage/email/<token>")
+@bp.route("/mypage/email/<token>", methods=["GET", "POST"])
 def email_change(token: str) -> str:
     """The link of the メールアドレス変更 mail: works once, without logging in (it may
-    open in another browser of the handset)."""
+    open in another browser of the handset). GET shows the change and a button; only
+    the POST makes it (mail scanners open links too). The change ends every link mailed
+    before it (a パスワード再設定 sent to the old address among them)."""
     found = email_change_for_token(token)
-    if found is None or not found[0].is_active_member:
+    if found is None:
         return render("members/link_invalid.html")
     member, new_email = found
     other = member_by_email(new_email)
     if other is not None and other.id != member.id:
         return render("members/email_changed.html", email=new_email, error=EMAIL_TAKEN)
-    old_email, member.email = member.email, new_email
-    member.carrier = carrier_for_address(new_email)
+    if request.method != "POST":  # GET, and HEAD (which must never act)
+        return render("members/email_change.html", token=token, email=new_email)
+    old_email = member.email
+    member.change_email(new_email, carrier_for_address(new_email))
     send_member_mail(member, MailKind.EMAIL_CHANGED, to=old_email)  # in case it was not them
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # another member took the address this very moment
+        db.session.rollback()
+        return render("members/email_changed.html", email=new_email, error=EMAIL_TAKEN)
     return render("members/email_changed.html", email=new_email, error=None)
 
 
 @bp.route("/mypage/password", methods=["GET", "POST"])
 def my_password() -> Response | str:
     member = require_member()
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (which must never act)
         return render("members/password.html", errors={})
     errors: dict[str, str] = {}
     if message := _checked_password(member):
@@ -137,7 +146,7 @@ def my_password() -> Response | str:
 @bp.route("/mypage/newsletter", methods=["GET", "POST"])
 def my_newsletter() -> Response | str:
     member = require_member()
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (which must never act)
         return render("members/newsletter.html")
     member.newsletter = request.form.get("newsletter") == "1"
     db.session.commit()
@@ -151,7 +160,7 @@ def my_easy_login() -> Response | str:
     if not easy_login_available():
         return render("members/easy_unavailable.html")
     linked = member.subscriber_id is not None
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (which must never act)
         return render("members/easy_setup.html", linked=linked, error=None)
     if message := _checked_password(member):
         return render("members/easy_setup.html", linked=linked, error=message)
@@ -173,7 +182,7 @@ def my_easy_login() -> Response | str:
 @bp.route("/mypage/withdraw", methods=["GET", "POST"])
 def my_withdraw() -> Response | str:
     member = require_member()
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (which must never act)
         return render("members/withdraw.html", error=None)
     if message := _checked_password(member):
         return render("members/withdraw.html", error=message)

@@ -1,12 +1,20 @@
 """Signed, single-use links for 会員登録, パスワード再設定 and メールアドレス変更 (no table
 needed).
 
-The payload carries the member id and a fingerprint of the current password hash:
-setting a new password (re-registration, reset) changes the hash, so every older
-link stops working. An email change link also carries the new address and a
-fingerprint of the current one, so it works once: after the change the address it
-was made for is no longer the member's. Fingerprints are digests, never the values
-themselves, because the payload is only signed, not encrypted.
+A link is good only while nothing it was made for has moved on. Its payload carries
+the member id and fingerprints of the member's password hash, address (canonical
+form) and link generation:
+
+- setting a password (the registration link sets the first one; a reset sets a new
+  one) changes the hash, so the link works once and every older one stops;
+- a change of address, 停止 and 退会 bump the link generation
+  (``Member.end_links``) and an address change also changes the address, so a reset
+  link mailed to the old address can never take the account;
+- an email change link also carries the new address, so it works once: after the
+  change the address it was made for is no longer the member's.
+
+Fingerprints are digests, never the values themselves, because the payload is only
+signed, not encrypted.
 """
 
 from __future__ import annotations
@@ -16,8 +24,9 @@ import hashlib
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from carrier_compat.address import address_key
 from ktaishop.extensions import db
-from models import Member
+from models import Member, MemberStatus
 
 from .common import password_fingerprint
 
@@ -31,20 +40,24 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"ktaishop-{purpose}")
 
 
+def _payload(member: Member) -> dict[str, object]:
+    return {"m": member.id, "p": password_fingerprint(member), "f": address_fingerprint(member),
+            "g": member.link_generation or 0}
+
+
 def make_token(purpose: str, member: Member) -> str:
-    return _serializer(purpose).dumps({"m": member.id, "p": password_fingerprint(member)})
+    return _serializer(purpose).dumps(_payload(member))
 
 
 def member_for_token(purpose: str, token: str) -> Member | None:
-    """The member a still-valid token belongs to, or None (bad, expired or used)."""
+    """The active member a still-valid token belongs to, or None (bad, expired, used,
+    or made before an address change, 停止 or 退会)."""
     found = _load(purpose, token)
     return found[0] if found else None
 
 
 def make_email_change_token(member: Member, new_email: str) -> str:
-    return _serializer(EMAIL_CHANGE).dumps({
-        "m": member.id, "p": password_fingerprint(member), "f": _address_fingerprint(member),
-        "e": new_email})
+    return _serializer(EMAIL_CHANGE).dumps(_payload(member) | {"e": new_email})
 
 
 def email_change_for_token(token: str) -> tuple[Member, str] | None:
@@ -54,23 +67,27 @@ def email_change_for_token(token: str) -> tuple[Member, str] | None:
         return None
     member, payload = found
     new_email = payload.get("e")
-    if payload.get("f") != _address_fingerprint(member) or not isinstance(new_email, str):
+    if not isinstance(new_email, str):
         return None
     return member, new_email
 
 
 def _load(purpose: str, token: str) -> tuple[Member, dict] | None:
+    if len(token) > 400:
+        return None
     try:
         payload = _serializer(purpose).loads(token, max_age=MAX_AGE[purpose])
     except BadSignature:
         return None
-    if not isinstance(payload, dict):
+    if not isinstance(payload, dict) or not isinstance(payload.get("m"), int):
         return None
-    member = db.session.get(Member, payload.get("m"))
-    if member is None or payload.get("p") != password_fingerprint(member):
+    member = db.session.get(Member, payload["m"])
+    if member is None or member.status != MemberStatus.ACTIVE:
+        return None
+    if {k: payload.get(k) for k in "mpfg"} != _payload(member):
         return None
     return member, payload
 
 
-def _address_fingerprint(member: Member) -> str:
-    return hashlib.sha256(member.email.lower().encode()).hexdigest()[:16]
+def address_fingerprint(member: Member) -> str:
+    return hashlib.sha256(address_key(member.email).encode()).hexdigest()[:16]

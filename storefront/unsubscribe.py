@@ -4,13 +4,16 @@
 not act: mail scanners open links too). ``POST`` stops the newsletter for that member,
 whether from the button or from a mail client's RFC 8058 one-click request
 (``List-Unsubscribe=One-Click``). The token is the authority - no login, no cookie,
-no CSRF token (a one-click POST has none) - so it works from any handset.
+no CSRF token (a one-click POST has none) - so it works from any handset. It is bound
+to the address the newsletter went to and expires (``newsletter_mail``): after an
+address change, or for the next owner of a reassigned address, it opens nothing.
 """
 
 from __future__ import annotations
 
 from ktaishop.extensions import csrf, db
-from ktaishop.mail.newsletter_mail import member_id_from_token
+from ktaishop.mail.newsletter_mail import address_fingerprint, member_for_token
+from ktaishop.routing import MAX_ROW_ID
 from models import Member
 
 from . import bp
@@ -22,8 +25,13 @@ MAX_TOKEN_LENGTH = 200
 def _member(token: str) -> Member | None:
     if len(token) > MAX_TOKEN_LENGTH:
         return None
-    member_id = member_id_from_token(token)
-    return db.session.get(Member, member_id) if member_id else None
+    found = member_for_token(token)
+    if found is None or not 1 <= found[0] <= MAX_ROW_ID:
+        return None
+    member = db.session.get(Member, found[0])
+    if member is None or address_fingerprint(member.email) != found[1]:
+        return None  # the address changed, or the member is gone: not this mailbox's link
+    return member
 
 
 def masked(address: str) -> str:

@@ -7,6 +7,10 @@ header, a required column missing) raises ``CsvError`` with a Japanese message a
 line it concerns. Row values are not judged here: that is the importer's job, which
 reports its own line-numbered ``CsvError`` values.
 
+``open_csv(stream, required, max_bytes)`` does the same for a file too large to hold in
+memory as rows (a 100,000-row product CSV): it checks the file and its header, and its
+``rows()`` reads the rows one at a time from the (spooled) upload, as often as needed.
+
 Line numbers are the row numbers the clerk sees in Excel: the header is 1, and a blank
 line counts as a row like any other.
 """
@@ -18,8 +22,9 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 # Excel writes the whole file in one of these; UTF-16 is "Unicode テキスト" (tab separated).
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -84,13 +89,20 @@ def read_csv(data: bytes, required: Sequence[str], max_bytes: int) -> CsvTable:
         raise CsvError(0, "ファイルが空です。見出し行と登録するデータを入れてください。")
     line_no, cells = header_at
     headers = _headers(line_no, cells)
-    missing = [name for name in required if normalise_header(name) not in headers]
-    if missing:
-        raise CsvError(line_no, "必須の見出し " + "、".join(missing) + " がありません。"
-                       "1行目に見出し（例: " + ",".join(required) + "）を入れてください。")
+    _require(line_no, headers, required)
     table = CsvTable(headers=headers, encoding=encoding)
+    table.rows.extend(_data_rows(records[line_no:], headers))
+    return table
+
+
+def _data_rows(records: Iterable[tuple[int, list[str]]], headers: list[str]
+               ) -> Iterator[tuple[int, dict[str, str]]]:
+    """The non-blank records after the header as ``(line_no, {header: value})``.
+
+    :raise CsvError: a record with values beyond the last header.
+    """
     width = len(headers)
-    for row_no, row in records[line_no:]:
+    for row_no, row in records:
         if _blank(row):
             continue  # blank lines and rows Excel left as ",,,," are not data
         if len(row) > width and not _blank(row[width:]):
@@ -99,8 +111,100 @@ def read_csv(data: bytes, required: Sequence[str], max_bytes: int) -> CsvTable:
         if len(row) < width:
             row += [""] * (width - len(row))
         # strict=False: blank cells past the last header (checked above) are dropped.
-        table.rows.append((row_no, dict(zip(headers, map(str.strip, row), strict=False))))
-    return table
+        yield row_no, dict(zip(headers, map(str.strip, row), strict=False))
+
+
+@dataclass
+class CsvStream:
+    """A checked CSV upload read row by row (``rows()`` starts from the top each time)."""
+
+    stream: BinaryIO
+    headers: list[str]
+    encoding: str
+    header_line: int
+
+    def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        """Every data row with its Excel line number, decoded as the file was written.
+
+        :raise CsvError: a row that is not CSV, cannot be decoded or is too wide.
+        """
+        records = _records(self.stream, self.encoding)
+        for line_no, _ in records:
+            if line_no == self.header_line:
+                break
+        yield from _data_rows(records, self.headers)
+
+
+def open_csv(stream: BinaryIO, required: Sequence[str], max_bytes: int) -> CsvStream:
+    """Check an upload as ``read_csv`` does, without reading it into memory.
+
+    The encoding is judged over the whole file, in chunks: UTF-8 (± BOM), else CP932.
+    :raise CsvError: as ``read_csv``.
+    """
+    stream.seek(0, io.SEEK_END)
+    if stream.tell() > max_bytes:
+        raise CsvError(0, f"ファイルが大きすぎます（上限 {_size_text(max_bytes)}）。"
+                          "ファイルを分けて登録してください。")
+    encoding = _sniff(stream)
+    for line_no, cells in _records(stream, encoding):
+        if _blank(cells):
+            continue
+        headers = _headers(line_no, cells)
+        _require(line_no, headers, required)
+        return CsvStream(stream, headers, encoding, line_no)
+    raise CsvError(0, "ファイルが空です。見出し行と登録するデータを入れてください。")
+
+
+def _sniff(stream: BinaryIO, chunk: int = 1 << 16) -> str:
+    """The file's encoding, reading it once in chunks (``decode``'s rules and refusals)."""
+    stream.seek(0)
+    head = stream.read(chunk)
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    data = head[len(codecs.BOM_UTF8):] if head.startswith(codecs.BOM_UTF8) else head
+    is_utf8 = True
+    while data:
+        _refuse_binary(head, data)
+        if is_utf8:
+            try:
+                utf8.decode(data)
+            except UnicodeDecodeError:
+                is_utf8 = False
+        data = stream.read(chunk)
+    if not head.strip():
+        _refuse_binary(head, head)
+    if not is_utf8:
+        return "cp932"
+    try:
+        utf8.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "cp932"
+    return "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+
+
+def _records(stream: BinaryIO, encoding: str) -> Iterator[tuple[int, list[str]]]:
+    """Every record of the file with its Excel row number, read from the start."""
+    stream.seek(0)
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    reader = csv.reader(text, strict=True)
+    line_no = 0
+    try:
+        for line_no, row in enumerate(reader, start=1):  # noqa: B007 (read after the loop)
+            yield line_no, row
+    except csv.Error as error:
+        raise CsvError(line_no + 1, "CSVとして読めません（引用符「\"」の閉じ忘れなど）: "
+                       f"{error}") from None
+    except UnicodeDecodeError:
+        raise CsvError(line_no + 1, "文字コードを読み取れません（Shift_JIS/CP932 または UTF-8 の"
+                                    "CSVを登録してください）。") from None
+    finally:
+        text.detach()  # the upload stays open for the next pass
+
+
+def _require(line_no: int, headers: list[str], required: Sequence[str]) -> None:
+    missing = [name for name in required if normalise_header(name) not in headers]
+    if missing:
+        raise CsvError(line_no, "必須の見出し " + "、".join(missing) + " がありません。"
+                       "1行目に見出し（例: " + ",".join(required) + "）を入れてください。")
 
 
 def _blank(cells: list[str]) -> bool:
@@ -113,22 +217,28 @@ def decode(data: bytes) -> tuple[str, str]:
 
     :raise CsvError: binary, UTF-16 or an undecodable byte (with its line).
     """
-    if not data.strip():
-        raise CsvError(0, "ファイルが空です。見出し行と登録するデータを入れてください。")
-    for magic, what in _NOT_CSV:
-        if data.startswith(magic):
-            raise CsvError(0, what + _SAVE_AS_CSV)
-    if data.startswith(_UTF16_BOMS):
-        raise CsvError(0, "UTF-16（Unicode テキスト）のファイルは読めません。" + _SAVE_AS_CSV)
-    if b"\x00" in data:
-        raise CsvError(0, "CSVではないファイルです（文字ではないデータが含まれています）。"
-                          + _SAVE_AS_CSV)
+    _refuse_binary(data, data)
     if data.startswith(codecs.BOM_UTF8):
         return _decode_as(data[len(codecs.BOM_UTF8):], "utf-8"), "utf-8-sig"
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         return _decode_as(data, "cp932"), "cp932"
+
+
+def _refuse_binary(head: bytes, chunk: bytes) -> None:
+    """:raise CsvError: for an empty file (``head`` is its start), a known binary format,
+    UTF-16, or NUL bytes (in ``chunk``, any part of it)."""
+    if not head.strip():
+        raise CsvError(0, "ファイルが空です。見出し行と登録するデータを入れてください。")
+    for magic, what in _NOT_CSV:
+        if head.startswith(magic):
+            raise CsvError(0, what + _SAVE_AS_CSV)
+    if head.startswith(_UTF16_BOMS):
+        raise CsvError(0, "UTF-16（Unicode テキスト）のファイルは読めません。" + _SAVE_AS_CSV)
+    if b"\x00" in chunk:
+        raise CsvError(0, "CSVではないファイルです（文字ではないデータが含まれています）。"
+                          + _SAVE_AS_CSV)
 
 
 def _decode_as(data: bytes, encoding: str) -> str:

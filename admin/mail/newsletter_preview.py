@@ -64,8 +64,9 @@ class CarrierPreview:
 def carrier_previews(newsletter: Newsletter, carriers: Iterable[str],
                      profiles: Mapping[str, str]) -> list[CarrierPreview]:
     """Each carrier's mail in ``profiles[carrier]`` (standard when missing)."""
-    values = newsletter_mail.merge_values(db.session, newsletter_mail.SAMPLE_NAME,
-                                          newsletter_mail.unsubscribe_url(0))
+    sample_url = newsletter_mail.unsubscribe_url(0, newsletter.mail_from or "sample@example.jp",
+                                                 newsletter_mail.sent_at(newsletter))
+    values = newsletter_mail.merge_values(db.session, newsletter_mail.SAMPLE_NAME, sample_url)
     personal = newsletter_mail.personal_text(newsletter, values)
     carriers = list(carriers)
     chosen = {c: profiles.get(c, MailProfileName.STANDARD.value) for c in carriers}

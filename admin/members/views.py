@@ -20,11 +20,13 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from admin import bp
 from admin.common.audit import audit, changed_fields
 from admin.common.csv_write import CP932, ENCODINGS, content_disposition, csv_chunks
+from carrier_compat.address import address_key, canonical_address
 from ktaishop.extensions import db
 from ktaishop.paging import Page, requested_page
 from models import Member, MemberStatus, Order, now
 
 PER_PAGE = 50
+TAKEN = "このメールアドレスはほかの会員が使っています。"
 CARRIERS = [("docomo", "docomo"), ("au", "au"), ("softbank", "SoftBank"),
             ("willcom", "WILLCOM"), ("smartphone", "スマートフォン"), ("pc", "PC")]
 CSV_HEADER = ("会員ID", "氏名", "カナ", "メールアドレス", "電話番号", "郵便番号", "住所",
@@ -123,20 +125,26 @@ def member_edit(member_id: int):
     member = _member_or_404(member_id)
     form = MemberForm(obj=member)
     if form.validate_on_submit():
-        email = form.email.data.strip()
-        taken = db.session.scalar(select(Member.id).where(
-            func.lower(Member.email) == email.lower(), Member.id != member.id))
-        if taken:
-            form.email.errors.append("このメールアドレスはほかの会員が使っています。")
+        email, old_email = canonical_address(form.email.data), member.email
+        if _address_taken(email, member.id):
+            form.email.errors.append(TAKEN)
         else:
             form.populate_obj(member)
-            member.email = email
+            member.email = old_email
+            member.change_email(email, member.carrier)  # links mailed before it end
             member.name = member.name.strip()
             audit("member", f"{member.id} {member.name}", changed_fields(member))
             db.session.commit()
             flash(f"会員「{member.name}」の登録情報を変更しました。", "info")
             return redirect(url_for("admin.member_detail", member_id=member.id))
     return render_template("admin/members/edit.html", member=member, form=form)
+
+
+def _address_taken(email: str, member_id: int) -> bool:
+    """Whether another member (not withdrawn) holds ``email`` in any spelling."""
+    return db.session.scalar(select(Member.id).where(
+        func.lower(Member.email) == address_key(email), Member.id != member_id,
+        Member.status != MemberStatus.WITHDRAWN)) is not None
 
 
 @bp.route("/members/<id:member_id>/status", methods=["POST"])
@@ -150,6 +158,11 @@ def member_status(member_id: int):
         abort(400)
     if not form.validate_on_submit():
         abort(400)
+    if status != MemberStatus.WITHDRAWN and _address_taken(member.email, member.id):
+        # A withdrawn member's address was registered again by someone new (退会 frees it).
+        flash(f"会員「{member.name}」のメールアドレスは、退会後に別の会員が登録しているため、"
+              "有効に戻せません。", "error")
+        return redirect(url_for("admin.member_detail", member_id=member.id))
     member.change_status(status)
     audit("member", f"{member.id} {member.name}", f"状態: {status.label}")
     db.session.commit()

@@ -6,4 +6,4 @@ their SQL, ``order_csv`` the file's columns and writer, ``forms`` the forms. Imp
 the package registers the screens' routes on the admin blueprint.
 """
 
-from . import bulk, downloads, invoices, mail, views  # noqa: F401  (routes on admin.bp)
+from . import bulk, downloads, invoices, mail, payment, views  # noqa: F401  (routes on admin.bp)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from admin import bp
 from admin.common.records import actor
 from ktaishop.extensions import db
-from ktaishop.payment import PaymentDeclined, cancel_orders
+from ktaishop.payment import PaymentDeclined, cancel_orders, capture_before_completing
 from models import DomainError, MailTemplate, Order, OrderStatus
 from models.mail import queue_template_mail
 
@@ -67,6 +67,7 @@ def change_status(orders: list[Order], target: OrderStatus, by: str) -> BulkOutc
         if target == OrderStatus.CANCELLED:
             cancel_orders(db.session, [order], by, "一括操作でキャンセル")
         else:
+            capture_before_completing(db.session, order, target, by)
             order.correct_status(db.session, target, by)
         return True
 

@@ -18,10 +18,18 @@ from admin.common.audit import audit
 from admin.common.csv_write import ENCODINGS
 from admin.common.records import actor, order_or_404
 from ktaishop.extensions import db
-from ktaishop.payment import PaymentDeclined, cancel_order, settle_cancellation
+from ktaishop.payment import (
+    PaymentDeclined,
+    cancel_order,
+    capture_before_completing,
+    settle_cancellation,
+    settle_item_changes,
+)
 from models import DomainError, MailKind, MailLog, MailTemplate, Order, OrderStatus, OutOfStock
+from models.payment_records import payment_log
 
 from .forms import ActionForm, BulkForm, CorrectForm, DownloadForm
+from .payment import money_moved
 from .search import (
     BUYER_CHOICES,
     CARRIER_CHOICES,
@@ -73,7 +81,8 @@ def orders_detail(order_id: int):
         select(MailLog).where(MailLog.order_id == order.id).order_by(MailLog.sent_at, MailLog.id)
     ).all()
     back = _back_to_list(request.args.get("back"))  # 戻る: the list and search it came from
-    return render_template("admin/orders/detail.html", order=order, mails=mails, back=back)
+    return render_template("admin/orders/detail.html", order=order, mails=mails, back=back,
+                           payments=payment_log(db.session, order.id), action_form=ActionForm())
 
 
 @bp.route("/orders/<id:order_id>/mails/<id:log_id>")
@@ -116,8 +125,9 @@ def _cancel_from_list(order_id: int, reason: str, action: str, done: str,
               "error")
         return redirect(back)
     try:
+        before = (order.payment_status, order.refunded_amount)
         cancel_order(db.session, order, actor(), reason)
-        audit(action, order.order_no, reason)
+        audit(action, order.order_no, reason + money_moved(order, *before))
         db.session.commit()
     except (DomainError, PaymentDeclined) as error:
         db.session.rollback()
@@ -135,8 +145,10 @@ def orders_correct(order_id: int):
     if form.validate_on_submit():
         cancelled = {int(v) for v in request.form.getlist("cancel_item") if v.isdigit()}
         try:
+            before = (order.payment_status, order.refunded_amount)
             _apply_correction(order, OrderStatus(form.status.data), cancelled, form.memo.data)
-            audit("order_correct", order.order_no, f"注文状態: {order.status_enum.label}")
+            audit("order_correct", order.order_no,
+                  f"注文状態: {order.status_enum.label}" + money_moved(order, *before))
             db.session.commit()
         except (DomainError, PaymentDeclined) as error:
             db.session.rollback()
@@ -169,7 +181,9 @@ def _apply_correction(order: Order, target: OrderStatus, cancelled: set[int], me
 
     Items change while the order can still take it: after restoring a キャンセル
     order, before cancelling or completing one. An order that becomes キャンセル here
-    has its money settled like any 取消.
+    has its money settled like any 取消; a charged order whose lines were cancelled gets
+    the difference refunded; an authorised card is captured (its exact total) before
+    the order becomes 注文完了.
     """
     by = actor()
     order.update_memo(memo or "", by)
@@ -185,4 +199,6 @@ def _apply_correction(order: Order, target: OrderStatus, cancelled: set[int], me
             order.cancel_item(db.session, item, by)
         elif item.id not in cancelled and item.cancelled:
             order.restore_item(db.session, item, by)
+    settle_item_changes(order, by)
+    capture_before_completing(db.session, order, target, by)
     order.correct_status(db.session, target, by)

@@ -205,10 +205,24 @@ GENERAL_BODY = """{{purchaser_name}} 様
 TEL {{shop_tel}}
 """
 
+REFUND_BODY = """{{purchaser_name}} 様
+
+{{shop_name}}です。
+ご注文（注文番号：{{order_no}}）の取消により、クレジットカードへ返金いたしました。
+
+{{refund_summary}}
+
+カード会社のご利用明細への反映には、しばらくかかる場合があります。
+
+{{shop_name}}
+TEL {{shop_tel}}
+"""
+
 # (kind, subject, body)
 TEMPLATES = (
     ("order_confirmation", "商品を受注しました。", ORDER_CONFIRMATION_BODY),
     ("shipping_notice", "商品を出荷しました。", SHIPPING_NOTICE_BODY),
     ("guest_confirmation", "【要確認】ご注文を確定してください", GUEST_CONFIRMATION_BODY),
     ("general", "ご注文についてのご連絡", GENERAL_BODY),
+    ("general", "ご注文の取消・返金のお知らせ", REFUND_BODY),
 )

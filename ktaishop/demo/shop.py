@@ -40,6 +40,13 @@ from models import (
     place_order,
 )
 from models.mail import queue_order_mail
+from models.payment_records import (
+    AuthorisationState,
+    CardAuthorisation,
+    PaymentAction,
+    PaymentRecord,
+)
+from models.sandbox_ledger import SandboxLedgerEntry, SandboxOperation
 from models.tracking import DeliveryCompany
 
 from . import data, pictures
@@ -190,7 +197,7 @@ def _orders(session: Session, variants: list[Variant], members: list[Member],
             purchaser=Person(member.name, member.kana, member.tel, member.email,
                              member.zip_code, member.address),
             payment=PaymentMethod.CARD if i % 3 == 2 else PaymentMethod.COD,
-            payment_reference=f"SANDBOX-{i:04d}" if i % 3 == 2 else "",
+            payment_reference=f"SBX-demo{i:04d}" if i % 3 == 2 else "",
             delivery_date=(ordered_at + timedelta(days=4 + i % 5)).date() if i % 2 else None,
             wrapping="包装紙" if i % 4 == 0 else "",
             carrier=member.carrier,
@@ -201,6 +208,8 @@ def _orders(session: Session, variants: list[Variant], members: list[Member],
         order = placed.order
         ordered_at -= timedelta(minutes=5 * rng.randint(0, 9))  # the draws of earlier demos
         _backdate(order, ordered_at)
+        if order.payment is PaymentMethod.CARD:
+            _card_books(session, order)
         history.happened(order, ordered_at + timedelta(seconds=5))
         _advance(session, order, final, i, history)
 
@@ -214,6 +223,26 @@ def _backdate(order: Order, ordered_at) -> None:
         order.paid_at -= shift
     if order.confirm_expires_at is not None:
         order.confirm_expires_at -= shift
+
+
+def _card_books(session: Session, order: Order) -> None:
+    """The demo's card payments as the sandbox and the shop would have recorded them:
+    authorised for the total and captured at 注文する (so 取消 on them refunds)."""
+    session.flush()
+    order.paid_at = order.ordered_at
+    ref, total, who = order.payment_reference, order.total, order.purchaser_email
+    session.add_all([
+        SandboxLedgerEntry(reference=ref, operation=SandboxOperation.AUTHORISE, amount=total,
+                           last4="1111", at=order.ordered_at),
+        SandboxLedgerEntry(reference=ref, operation=SandboxOperation.CAPTURE, amount=total,
+                           order_no=order.order_no, at=order.ordered_at),
+        CardAuthorisation(reference=ref, amount=total, last4="1111", order_id=order.id,
+                          state=AuthorisationState.CLAIMED, created_at=order.ordered_at),
+        PaymentRecord(action=PaymentAction.AUTHORISE, reference=ref, amount=total, actor=who,
+                      order_id=order.id, at=order.ordered_at),
+        PaymentRecord(action=PaymentAction.CAPTURE, reference=ref, amount=total, actor=who,
+                      order_id=order.id, at=order.ordered_at),
+    ])
 
 
 class _History:
@@ -308,7 +337,7 @@ def _bulk_members(session: Session, start: int, count: int) -> None:
          "address": f"東京都千代田区千代田{n % 9 + 1}-{n % 20 + 1}",
          "carrier": carrier_for_address(f"x@{domains[n % 5]}"), "newsletter": n % 4 != 0,
          "password_hash": member.password_hash, "status": "active",
-         "created_at": now(), "updated_at": now()}
+         "email_verified_at": now(), "created_at": now(), "updated_at": now()}
         for n in range(count)
     ]
     for chunk in range(0, len(rows), 5000):

@@ -10,20 +10,22 @@ below the outbox: it queues rows and builds mail, it never sends.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import html
 import time
 import zlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, NamedTuple
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
-from itsdangerous.encoding import base64_encode
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode, int_to_bytes
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from carrier_compat.address import address_key
 from carrier_compat.decomail import InlineImage, build_deco_mail
 from carrier_compat.decomail_html import html_to_text, sanitize_deco_html
 from carrier_compat.mail import PreEncodedHeader, build_text_mail
@@ -37,6 +39,7 @@ from models import (
     queue_mail,
 )
 from models import newsletter as rules
+from models.base import SHOP_TIMEZONE
 from models.merge import render_merge, shop_merge_values
 from models.newsletter import Newsletter, NewsletterRecipient, NewsletterStatus, Personalised
 
@@ -51,29 +54,63 @@ SAMPLE_NAME = "テスト 太郎"
 
 # -- unsubscribe links ----------------------------------------------------------------
 
-class _Tokens:
-    """Signs member ids as ``URLSafeSerializer.dumps`` does, with the key derived once.
+UNSUBSCRIBE_SALT = "newsletter-unsubscribe-address"
+# How long a newsletter's 配信停止 link works, from the day it was sent; the newest
+# newsletter and マイページ always offer a working way to stop.
+UNSUBSCRIBE_MAX_AGE = 180 * 24 * 3600
 
-    For an int the serializer's payload is its decimal digits, base64url-encoded unless
-    zlib makes them shorter (then the serializer itself is asked), then ``.`` and the
-    signer's signature; a newsletter signs one per recipient, so the per-call signer
-    set-up was most of it.
-    tests/mail/test_mail_wire.py checks the tokens equal ``dumps``..
+
+def address_fingerprint(address: str) -> str:
+    """What a link knows of the address it was sent to (a digest, never the address)."""
+    return hashlib.sha256(address_key(address).encode()).hexdigest()[:16]
+
+
+class _Tokens:
+    """Signs ``[member id, address fingerprint]`` with the time the newsletter went out,
+    as ``URLSafeTimedSerializer.dumps`` does, with the key derived once.
+
+    A link is bound to the address it was sent to: after an address change, or for a
+    new member given the address again, the fingerprint no longer matches. The payload
+    is compact JSON, base64url-encoded, then ``.``, the timestamp and the signer's
+    signature (the serializer's own ``dumps`` when zlib would shorten the JSON, as it
+    does); a newsletter
+    signs one per recipient, so the per-call signer set-up was most of it.
+    tests/mail/test_mail_wire.py checks the tokens equal ``dumps``.
     """
 
     def __init__(self, secret_key: str) -> None:
         self.secret_key = secret_key
-        self.serializer = URLSafeSerializer(secret_key, salt="newsletter-unsubscribe")
-        self.signer = self.serializer.make_signer(self.serializer.salt)
+        self.serializer = URLSafeTimedSerializer(secret_key, salt=UNSUBSCRIBE_SALT)
+        self.signer = self.serializer.make_signer(UNSUBSCRIBE_SALT)
         self.key = self.signer.derive_key()
 
-    def dumps(self, member_id: int) -> str:
-        digits = str(member_id).encode("ascii")
-        if type(member_id) is not int or len(zlib.compress(digits)) < len(digits) - 1:
-            return self.serializer.dumps(member_id)
-        payload = base64_encode(digits)
-        signature = base64_encode(hmac.digest(self.key, payload, self.signer.digest_method))
-        return (payload + self.signer.sep + signature).decode("ascii")
+    def dumps(self, member_id: int, fingerprint: str, issued: int) -> str:
+        data = f"[{int(member_id)},\"{fingerprint}\"]".encode("ascii")  # its compact JSON
+        if len(zlib.compress(data)) < len(data) - 1:  # the serializer would compress it
+            return _dated(self.secret_key, issued).dumps([int(member_id), fingerprint])
+        value = base64_encode(data) + b"." + base64_encode(int_to_bytes(issued))
+        signature = base64_encode(hmac.digest(self.key, value, self.signer.digest_method))
+        return (value + b"." + signature).decode("ascii")
+
+    def loads(self, token: str) -> tuple[int, str] | None:
+        try:
+            value = self.serializer.loads(token, max_age=UNSUBSCRIBE_MAX_AGE)
+        except BadSignature:
+            return None
+        if (isinstance(value, list) and len(value) == 2 and type(value[0]) is int
+                and isinstance(value[1], str)):
+            return value[0], value[1]
+        return None
+
+
+def _dated(secret_key: str, issued: int) -> URLSafeTimedSerializer:
+    """The serializer with its clock at ``issued`` (every row of a newsletter the same)."""
+
+    class AtSending(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return issued
+
+    return URLSafeTimedSerializer(secret_key, salt=UNSUBSCRIBE_SALT, signer=AtSending)
 
 
 def _tokens() -> _Tokens:
@@ -85,25 +122,30 @@ def _tokens() -> _Tokens:
     return tokens
 
 
-def _serializer() -> URLSafeSerializer:
-    return _tokens().serializer
+def _issued(at: datetime | None) -> int:
+    """A shop-local time as the token's timestamp (seconds since the epoch)."""
+    return int((at or now()).replace(tzinfo=SHOP_TIMEZONE).timestamp())
 
 
-def unsubscribe_token(member_id: int) -> str:
-    return _tokens().dumps(member_id)
+def unsubscribe_token(member_id: int, address: str, sent_at: datetime | None = None) -> str:
+    """The token of the 配信停止 link for ``address`` of a newsletter sent at ``sent_at``."""
+    return _tokens().dumps(member_id, address_fingerprint(address), _issued(sent_at))
 
 
-def member_id_from_token(token: str) -> int | None:
-    """The member a link was made for, or None when the signature is wrong."""
-    try:
-        value = _serializer().loads(token)
-    except BadSignature:
-        return None
-    return value if isinstance(value, int) else None
+def member_for_token(token: str) -> tuple[int, str] | None:
+    """(member id, address fingerprint) of a good, unexpired link, or None; the caller
+    checks the fingerprint against the member's address now."""
+    return _tokens().loads(token)
 
 
-def unsubscribe_url(member_id: int) -> str:
-    return f"{current_app.config['BASE_URL']}/unsubscribe/{unsubscribe_token(member_id)}"
+def unsubscribe_url(member_id: int, address: str, sent_at: datetime | None = None) -> str:
+    token = unsubscribe_token(member_id, address, sent_at)
+    return f"{current_app.config['BASE_URL']}/unsubscribe/{token}"
+
+
+def sent_at(newsletter: Newsletter) -> datetime:
+    """The time a newsletter's links count from (the same for every row of it)."""
+    return newsletter.started_at or newsletter.created_at or now()
 
 
 # -- personalising ----------------------------------------------------------------------
@@ -139,7 +181,8 @@ def start(session: Session, newsletter: Newsletter) -> int:
     shop = shop_merge_values(ShopSettings.load(session))
 
     def personalise(member: Member) -> Personalised:
-        values = dict(shop, member_name=member.name, unsubscribe_url=unsubscribe_url(member.id))
+        url = unsubscribe_url(member.id, member.email, sent_at(newsletter))
+        values = dict(shop, member_name=member.name, unsubscribe_url=url)
         return personal_text(newsletter, values)
 
     return rules.start_sending(session, newsletter, personalise)
@@ -148,7 +191,7 @@ def start(session: Session, newsletter: Newsletter) -> int:
 def queue_test(session: Session, newsletter: Newsletter, address: str) -> OutboxMessage:
     """The テスト送信 row for ``address`` (flushed, not committed), to send at once with
     ``outbox.send_now``: personalised for a sample member, with the unsubscribe link."""
-    values = merge_values(session, SAMPLE_NAME, unsubscribe_url(0))
+    values = merge_values(session, SAMPLE_NAME, unsubscribe_url(0, address, sent_at(newsletter)))
     text = personal_text(newsletter, values)
     message = queue_mail(session, to=address, mail_from=newsletter.mail_from,
                          subject=text.subject, body=text.body, kind=MailKind.NEWSLETTER)
@@ -219,7 +262,7 @@ def build(session: Session, message: OutboxMessage,
     newsletter = _newsletter(session, recipient.newsletter_id, cache)
     if skip := _skip_reason(session, newsletter, recipient, cache):
         return skip
-    url = unsubscribe_url(recipient.member_id or 0)
+    url = unsubscribe_url(recipient.member_id or 0, recipient.email, sent_at(newsletter))
     if not newsletter.is_deco and "<" not in message.mail_to:
         template = _wire_template(message, cache)
         return template.build(message.mail_to, message.subject, message.body,
@@ -276,6 +319,7 @@ class _Recipient(NamedTuple):
     newsletter_id: int
     member_id: int | None
     is_test: bool
+    email: str
 
 
 class _Subscriber(NamedTuple):
@@ -285,11 +329,14 @@ class _Subscriber(NamedTuple):
     newsletter: bool
     status: str
     bounced: bool
+    email_verified_at: datetime | None
+    email: str
 
 
 _PREFETCH_COLUMNS = (NewsletterRecipient.outbox_id, NewsletterRecipient.newsletter_id,
-                     NewsletterRecipient.member_id, NewsletterRecipient.is_test, Member.id,
-                     Member.name, Member.newsletter, Member.status, Member.bounced)
+                     NewsletterRecipient.member_id, NewsletterRecipient.is_test,
+                     NewsletterRecipient.email, Member.id, Member.name, Member.newsletter,
+                     Member.status, Member.bounced, Member.email_verified_at, Member.email)
 
 
 def prefetch(session: Session, messages: list[OutboxMessage], cache: dict[str, Any]) -> None:
@@ -304,8 +351,8 @@ def prefetch(session: Session, messages: list[OutboxMessage], cache: dict[str, A
         .where(NewsletterRecipient.outbox_id.in_([m.id for m in messages])))
     recipients: dict[int, _Recipient] = {}
     members: dict[int, _Subscriber] = {}
-    for outbox_id, newsletter_id, member_id, is_test, found, *subscriber in rows:
-        recipients[outbox_id] = _Recipient(newsletter_id, member_id, is_test)
+    for outbox_id, newsletter_id, member_id, is_test, email, found, *subscriber in rows:
+        recipients[outbox_id] = _Recipient(newsletter_id, member_id, is_test, email)
         if found is not None:
             members[found] = _Subscriber(*subscriber)
     cache["recipients"], cache["members"] = recipients, members

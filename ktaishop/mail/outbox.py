@@ -31,10 +31,11 @@ from email.message import EmailMessage
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from carrier_compat.address import address_key
 from carrier_compat.errors import CarrierCompatError
 from carrier_compat.mail import build_text_mail, smtp_bytes, smtp_envelope
 from models import MailKind, MailLog, Member, OutboxMessage, OutboxStatus, now
@@ -173,8 +174,10 @@ def _record_failure(session: Session, message: OutboxMessage, error: MailError,
 
 
 def mark_bounced(session: Session, address: str) -> None:
-    """The address does not exist: no more newsletters to the member who has it."""
-    session.execute(update(Member).where(Member.email == address).values(bounced=True))
+    """The address does not exist: no more newsletters to the member who has it (in any
+    spelling: the envelope quotes docomo-style local parts)."""
+    session.execute(update(Member).where(func.lower(Member.email) == address_key(address))
+                    .values(bounced=True).execution_options(synchronize_session=False))
 
 
 def send_now(session: Session, message: OutboxMessage,

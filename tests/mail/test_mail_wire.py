@@ -117,15 +117,30 @@ _DOMAINS = {"docomo": "docomo.ne.jp", "au": "ezweb.ne.jp", "softbank": "softbank
 
 
 def test_unsubscribe_tokens_are_the_serializers_tokens(app):
-    """Links already in members' inboxes keep working: same token as itsdangerous gives."""
-    from itsdangerous import URLSafeSerializer
+    """The fast signer gives exactly itsdangerous's timed tokens of [member id, address
+    fingerprint] (issue #19: bound to the address, dated by the newsletter's sending)."""
+    from datetime import datetime
+
+    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
     from ktaishop.mail import newsletter_mail
 
-    reference = URLSafeSerializer("test-secret", salt="newsletter-unsubscribe")
+    sent = datetime(2026, 5, 1, 10, 0)
+    stamp = newsletter_mail._issued(sent)
+
+    class AtSending(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return stamp
+
+    reference = URLSafeTimedSerializer("test-secret", salt=newsletter_mail.UNSUBSCRIBE_SALT,
+                                       signer=AtSending)
     with app.app_context():
-        for member_id in [*range(0, 3000, 7), 10**6, 2**31, 10**15, True]:
-            token = newsletter_mail.unsubscribe_token(member_id)
-            assert token == reference.dumps(member_id)
-            assert newsletter_mail.member_id_from_token(token) == member_id
-        assert newsletter_mail.member_id_from_token(token[:-1] + "x") is None
+        for member_id in [*range(0, 3000, 7), 10**6, 2**31, 10**15]:
+            address = f"m{member_id}@docomo.ne.jp"
+            token = newsletter_mail.unsubscribe_token(member_id, address, sent)
+            fingerprint = newsletter_mail.address_fingerprint(address)
+            assert token == reference.dumps([member_id, fingerprint])
+        assert newsletter_mail.member_for_token(token[:-1] + "x") is None
+        fresh = newsletter_mail.unsubscribe_token(7, "m7@docomo.ne.jp")
+        assert newsletter_mail.member_for_token(fresh) == (
+            7, newsletter_mail.address_fingerprint("M7@DoCoMo.ne.jp"))  # one mailbox

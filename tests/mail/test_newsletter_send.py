@@ -24,7 +24,8 @@ CARRIER_ADDRESSES = {
 
 
 def add_members(db, **extra) -> dict[str, Member]:
-    members = {carrier: Member(email=addr, name=f"{carrier}会員", carrier=carrier, **extra)
+    members = {carrier: Member(email=addr, name=f"{carrier}会員", carrier=carrier,
+                                email_verified_at=now(), **extra)
                for carrier, addr in CARRIER_ADDRESSES.items()}
     db.add_all(members.values())
     db.commit()
@@ -56,9 +57,12 @@ def test_text_newsletter_reaches_only_subscribers_each_in_their_carrier_code(
     app.config["MAIL_URL"] = smtp_server.url
     use_mail_profile(db, "legacy")  # the carriers' own codes (tests/mail/test_mail_profiles.py)
     add_members(db)
-    db.add_all([Member(email="no@example.com", name="不要", newsletter=False),
-                Member(email="gone@example.com", name="退会", status=MemberStatus.WITHDRAWN),
-                Member(email="bounce@example.com", name="不達", bounced=True)])
+    db.add_all([Member(email="no@example.com", name="不要", newsletter=False,
+                       email_verified_at=now()),
+                Member(email="gone@example.com", name="退会", status=MemberStatus.WITHDRAWN,
+                       email_verified_at=now()),
+                Member(email="bounce@example.com", name="不達", bounced=True,
+                       email_verified_at=now())])
     newsletter = text_newsletter(db)
     assert newsletter_mail.start(db, newsletter) == 5
     db.commit()

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import insert
 
 from ktaishop.mail import newsletter_mail
-from models import Member, Newsletter
+from models import Member, Newsletter, now
 from models import newsletter as rules
 from tests.mail.helpers import use_mail_profile
 
@@ -66,7 +66,8 @@ def test_killed_worker_and_dropped_connections_lose_and_double_nothing(
         app, db, smtp_server, database_url, tmp_path, profile):
     use_mail_profile(db, profile)
     db.execute(insert(Member), [
-        dict(email=address(i), name=f"会員{i}", newsletter=i >= UNSUBSCRIBED)
+        dict(email=address(i), name=f"会員{i}", newsletter=i >= UNSUBSCRIBED,
+             email_verified_at=now())
         for i in range(SUBSCRIBERS + UNSUBSCRIBED)])
     newsletter = Newsletter(kind="text", subject="セールのお知らせ", mail_from="shop@example.jp",
                             body_text="{{member_name}}様\nセールです。")

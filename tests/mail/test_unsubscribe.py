@@ -7,7 +7,7 @@ import re
 import storefront.unsubscribe  # noqa: F401 (routes on storefront.bp before apps are made)
 from ktaishop.mail import newsletter_mail
 from ktaishop.mail.worker import deliver_due
-from models import Member, Newsletter
+from models import Member, Newsletter, now
 from tests.keitai import KeitaiClient
 from tests.xhtml_mp import validate_xhtml_mp
 
@@ -16,7 +16,7 @@ DOCOMO_UA = "DoCoMo/2.0 SH902i(c100;TB;W24H16)"
 
 def _newsletter_link(app, db, smtp_server, email: str) -> tuple[Member, str]:
     app.config["MAIL_URL"] = smtp_server.url
-    member = Member(email=email, name="配信 停止子", carrier="docomo")
+    member = Member(email=email, name="配信 停止子", carrier="docomo", email_verified_at=now())
     db.add(member)
     newsletter = Newsletter(kind="text", subject="お知らせ", mail_from="shop@example.jp",
                             body_text="本文")
@@ -68,7 +68,7 @@ def test_a_tampered_link_changes_nothing(app, db, smtp_server, client):
     forged = url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB")
     response = client.post(forged)
     assert "このURLは正しくありません" in response.get_data(as_text=True)
-    other = newsletter_mail.unsubscribe_url(member.id + 1)
+    other = newsletter_mail.unsubscribe_url(member.id + 1, member.email)
     client.post(other)
     db.refresh(member)
     assert member.newsletter is True

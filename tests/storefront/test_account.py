@@ -139,7 +139,9 @@ def test_a_new_mail_address_takes_effect_from_the_link_mailed_to_it(app, smtp_se
     assert mail.message.get_content_charset() == "iso-2022-jp"  # written for au
     link = url_in(mail_text(mail), "/mypage/email/")
     other_browser = Shopper(app, DOCOMO_UA)  # the mail app may open another browser
-    changed = other_browser.get(link)
+    opened = other_browser.get(link)  # opening the link alone changes nothing
+    assert member(app).email == EMAIL and "変更する" in opened.text
+    changed = other_browser.submit(opened, {})
     assert f"メールアドレスを {NEW_EMAIL} に変更しました" in changed.text
     assert (member(app).email, member(app).carrier) == (NEW_EMAIL, "au")
     assert "URLが無効です" in other_browser.get(link).text  # works once

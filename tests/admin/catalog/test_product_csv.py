@@ -27,7 +27,8 @@ def test_export_is_cp932_with_one_row_per_combination(admin_client, small_shop, 
     assert response.headers["Content-Disposition"].startswith("attachment; filename=")
     text = response.data.decode("cp932")
     lines = text.split("\r\n")
-    assert lines[0] == HEADER.strip() + ",税率,販売期限"  # the two added at the end
+    # 税率 and 販売期限 (issue #14) and 出力時在庫数 (issue #19) added at the end
+    assert lines[0] == HEADER.strip() + ",税率,販売期限,出力時在庫数"
     assert "'=HYPERLINK(\"\"http://evil\"\")" in text  # neutralised for Excel
     assert any(",サイズ:M," in line for line in lines)
     assert sum(1 for line in lines[1:] if line) == sum(

@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from models import Member, Newsletter, ShopSettings
+from models import Member, Newsletter, ShopSettings, now
 from tests.conftest import csrf_token_from
 from tests.mail.helpers import make_order, use_mail_profile
 
@@ -125,7 +125,7 @@ def test_newsletter_preview_shows_the_profile_in_use_and_the_other_size(admin_cl
 
 def test_deco_send_is_checked_against_the_limits_of_the_profile_in_use(admin_client, db):
     """docomo's 10,000-byte body holds this デコメール in Shift_JIS, not in UTF-8."""
-    db.add(Member(email="m@docomo.ne.jp", name="会員", carrier="docomo"))
+    db.add(Member(email="m@docomo.ne.jp", name="会員", carrier="docomo", email_verified_at=now()))
     text = "お知らせ" * 500  # 4,000 bytes in Shift_JIS, 6,000 in UTF-8 (text and HTML)
     newsletter = _newsletter(db, kind="deco", body_text=text, body_html=f"<div>{text}</div>")
     token = csrf_token_from(_page(admin_client, f"/admin/newsletters/{newsletter.id}"))

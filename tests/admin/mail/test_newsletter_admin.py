@@ -38,8 +38,10 @@ def _save(client, newsletter_id: int, token: str, **fields) -> str:
 
 
 def _members(db) -> None:
-    db.add_all(Member(email=a, name=f"{c}会員", carrier=c) for c, a in CARRIER_ADDRESSES.items())
-    db.add(Member(email="stop@example.com", name="停止", newsletter=False))
+    db.add_all(Member(email=a, name=f"{c}会員", carrier=c, email_verified_at=now())
+               for c, a in CARRIER_ADDRESSES.items())
+    db.add(Member(email="stop@example.com", name="停止", newsletter=False,
+                  email_verified_at=now()))
     db.commit()
 
 

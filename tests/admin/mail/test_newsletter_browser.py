@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy import insert
 
 from ktaishop.mail.worker import start_in_process
-from models import Member
+from models import Member, now
 from tests.mail.helpers import use_mail_profile
 from tests.mail.test_newsletter_send import gif
 
@@ -25,7 +25,7 @@ def test_write_preview_test_send_and_send_a_deco_mail(admin_page, live_server, s
         from ktaishop.extensions import db
 
         db.session.execute(insert(Member), [
-            dict(email=f"user{i}@{DOMAINS[i % 4]}", name=f"会員{i}",
+            dict(email=f"user{i}@{DOMAINS[i % 4]}", name=f"会員{i}", email_verified_at=now(),
                  carrier=("docomo", "au", "softbank", "pc")[i % 4]) for i in range(MEMBERS)])
         db.session.commit()
         use_mail_profile(db.session, "legacy")  # the carriers' 3G-era デコメール layouts

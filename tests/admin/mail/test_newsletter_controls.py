@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy import insert
 
 from ktaishop.mail.worker import start_in_process
-from models import Member, Newsletter
+from models import Member, Newsletter, now
 
 MEMBERS = 8
 
@@ -31,7 +31,8 @@ def test_controls_follow_the_state_and_the_table_follows_the_progress(
         from ktaishop.extensions import db
 
         db.session.execute(insert(Member), [
-            dict(email=f"user{i}@docomo.ne.jp", name=f"会員{i}", carrier="docomo")
+            dict(email=f"user{i}@docomo.ne.jp", name=f"会員{i}", carrier="docomo",
+                 email_verified_at=now())  # メルマガ goes to verified members only
             for i in range(MEMBERS)])
         newsletter = Newsletter(kind="text", subject="秋のお知らせ", mail_from="shop@example.jp",
                                 body_text="{{member_name}}様 秋のセールです。")

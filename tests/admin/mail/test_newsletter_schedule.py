@@ -10,12 +10,12 @@ import re
 
 import pytest
 
-from models import Member, Newsletter, NewsletterStatus
+from models import Member, Newsletter, NewsletterStatus, now
 from tests.admin.conftest import form_token
 
 
 def _draft(admin_client, db) -> tuple[int, str]:
-    db.add(Member(email="fan@docomo.ne.jp", name="会員", carrier="docomo"))
+    db.add(Member(email="fan@docomo.ne.jp", name="会員", carrier="docomo", email_verified_at=now()))
     db.commit()
     token = form_token(admin_client, "/admin/newsletters")
     response = admin_client.post("/admin/newsletters/new/text", data={"csrf_token": token})

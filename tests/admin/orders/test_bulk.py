@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ktaishop.payment import gateway
 from models import MailTemplate, Order, OrderStatus, OutboxMessage
-from models.order_payment import PAYMENT_REFUND_DUE, PAYMENT_VOIDED
+from models.order_payment import PAYMENT_DONE, PAYMENT_REFUNDED, PAYMENT_VOIDED
 from tests.conftest import csrf_token_from
 from tests.factories import add_templates, make_order
 from tests.foundation.card_orders import charged_card_order, held_card_order
@@ -62,7 +62,9 @@ def test_cancel_voids_holds_records_refunds_and_refuses_done_orders(admin_client
     assert held.status == charged.status == OrderStatus.CANCELLED
     assert held.payment_status == PAYMENT_VOIDED
     assert reference in gateway().voided  # the authorisation really went back
-    assert charged.payment_status == PAYMENT_REFUND_DUE and charged.refund_due == charged.total
+    # #19: a charged order's cancellation refunds the charge at once.
+    assert charged.payment_status == PAYMENT_REFUNDED
+    assert gateway().refunded[charged.payment_reference] == charged.paid_amount
     assert "注文状態: 仮注文 → キャンセル（一括取消）" in [e.action for e in held.events]
 
     # The same through 注文状態を変更 → キャンセル: cancel_orders, so the money follows too.
@@ -70,7 +72,8 @@ def test_cancel_voids_holds_records_refunds_and_refuses_done_orders(admin_client
     page = bulk(admin_client, [again.id], action="status", status="cancelled")
     assert "1件の注文の注文状態を「キャンセル」にしました。" in page
     db.expire_all()
-    assert again.payment_status == PAYMENT_REFUND_DUE
+    assert again.payment_status == PAYMENT_REFUNDED
+    assert gateway().refunded[again.payment_reference] == again.paid_amount
 
 
 def test_mail_queues_the_template_for_each_order_and_logs_it(admin_client, db):
@@ -105,3 +108,13 @@ def test_nothing_ticked_or_a_bad_form_changes_nothing(admin_client, db):
     db.expire_all()
     assert db.get(Order, order.id).status == OrderStatus.COMPLETED
 
+
+
+def test_completing_a_held_card_order_captures_its_total_first(admin_client, db):
+    """注文状態を変更 → 注文完了 follows 訂正: a guest's authorised card is charged."""
+    held = held_card_order(db)
+    page = bulk(admin_client, [held.id], action="status", status="completed")
+    assert "1件の注文の注文状態を「注文完了」にしました。" in page
+    db.expire_all()
+    assert held.status == OrderStatus.COMPLETED and held.payment_status == PAYMENT_DONE
+    assert gateway().captured[held.payment_reference] == held.total

@@ -2,8 +2,9 @@
 
 Paths: 取消 (P11), 訂正 → キャンセル (P10), the expiry of 仮注文 (``ktaishop
 expire-orders`` and the worker's periodic run) and several orders at once. A card
-authorisation (与信済) is voided at the gateway; a charge (決済完了) stays captured and
-the order says 返金待ち with the amount; 代引き is left as it was.
+authorisation (与信済) is voided at the gateway; a charge (決済完了) is refunded and the
+order says 返金済 with the amount (until issue #19 it stayed charged, 返金待ち); 代引き
+is left as it was.
 """
 
 from __future__ import annotations
@@ -59,15 +60,18 @@ def assert_voided_on_detail(client, db, order: Order) -> None:
     assert "クレジットカードの与信を取消" in history(client, order)
 
 
-def assert_refund_due_on_detail(client, db, order: Order, charged: int) -> None:
+def assert_refunded_on_detail(client, db, order: Order, charged: int) -> None:
     db.expire_all()
     assert order.status == OrderStatus.CANCELLED
-    assert gateway().captured == {order.payment_reference: charged}  # still captured
+    assert gateway().captured == {order.payment_reference: charged}
+    assert gateway().refunded == {order.payment_reference: charged}  # all of it went back
     assert gateway().voided == {}
     box = payment_box(client, order)
-    assert box["決済状態"] == "返金待ち"
-    assert box["返金予定額"] == f"{charged:,}円（未返金）"
-    assert f"決済済みのため返金待ち（返金予定額 {charged:,}円）" in history(client, order)
+    assert box["決済状態"] == "返金済"
+    assert box["返金額"] == f"{charged:,}円（カードへ返金済み）"
+    assert "返金予定額" not in box
+    refunded = f"キャンセルのため返金（{charged:,}円、返金額合計 {charged:,}円）"
+    assert refunded in history(client, order)
 
 
 # -- 取消 (P11) --------------------------------------------------------------------------
@@ -80,11 +84,11 @@ def test_cancel_voids_a_guests_card_hold(admin_client, db):
     assert_voided_on_detail(admin_client, db, order)
 
 
-def test_cancel_of_a_charged_order_keeps_the_capture_and_shows_the_refund_due(admin_client, db):
+def test_cancel_of_a_charged_order_refunds_it_and_shows_the_refund(admin_client, db):
     order = charged_card_order(db)
     charged = order.total
     cancel(admin_client, order)
-    assert_refund_due_on_detail(admin_client, db, order, charged)
+    assert_refunded_on_detail(admin_client, db, order, charged)
 
 
 def test_cancel_of_cash_on_delivery_shows_no_payment_change(admin_client, db):
@@ -93,8 +97,8 @@ def test_cancel_of_cash_on_delivery_shows_no_payment_change(admin_client, db):
     cancel(admin_client, order)
     box = payment_box(admin_client, order)
     assert box["決済方法"] == "代引き" and box["決済状態"] == "未決済"
-    assert "返金予定額" not in box
-    assert gateway().voided == {} and gateway().captured == {}
+    assert "返金予定額" not in box and "返金額" not in box
+    assert gateway().voided == {} and gateway().captured == {} and gateway().refunded == {}
 
 
 UNREACHABLE = "決済サービスに接続できませんでした。しばらくしてからもう一度お試しください。"
@@ -130,25 +134,27 @@ def test_correcting_to_cancelled_voids_a_guests_card_hold(admin_client, db):
     assert_voided_on_detail(admin_client, db, order)
 
 
-def test_correcting_to_cancelled_owes_a_refund_and_setting_back_cancels_it(admin_client, db):
+def test_correcting_to_cancelled_refunds_and_the_refunded_order_stays_cancelled(
+        admin_client, db):
     order = charged_card_order(db)
     charged = order.total
     correct(admin_client, order, "cancelled")
-    assert_refund_due_on_detail(admin_client, db, order, charged)
-    correct(admin_client, order, "completed")  # the shop changes its mind: no refund
+    assert_refunded_on_detail(admin_client, db, order, charged)
+    page = correct(admin_client, order, "completed").get_data(as_text=True)
+    assert "返金済みのカード決済の注文は、注文完了に戻せません。" in page  # nothing to charge
     db.expire_all()
-    assert order.status == OrderStatus.COMPLETED
-    box = payment_box(admin_client, order)
-    assert box["決済状態"] == "決済完了" and "返金予定額" not in box
-    assert gateway().captured == {order.payment_reference: charged}
+    assert order.status == OrderStatus.CANCELLED
+    assert payment_box(admin_client, order)["決済状態"] == "返金済"
+    assert gateway().refunded == {order.payment_reference: charged}
 
 
 def test_saving_a_cancelled_order_again_settles_nothing_twice(admin_client, db):
     order = charged_card_order(db)
     correct(admin_client, order, "cancelled")
     correct(admin_client, order, "cancelled")  # e.g. a memo saved on the キャンセル order
-    refunds = [a for a in history(admin_client, order) if "返金待ち" in a]
+    refunds = [a for a in history(admin_client, order) if "返金" in a]
     assert len(refunds) == 1
+    assert gateway().refunded == {order.payment_reference: order.paid_amount}
 
 
 # -- the expiry of 仮注文 ----------------------------------------------------------------
@@ -188,10 +194,11 @@ def test_cancelling_several_orders_settles_each(admin_client, db):
     db.commit()
     db.expire_all()
     boxes = [payment_box(admin_client, o) for o in (held, charged)]
-    assert [box["決済状態"] for box in boxes] == ["与信取消", "返金待ち"]
-    assert boxes[1]["返金予定額"] == f"{charged.total:,}円（未返金）"
+    assert [box["決済状態"] for box in boxes] == ["与信取消", "返金済"]
+    assert boxes[1]["返金額"] == f"{charged.total:,}円（カードへ返金済み）"
     assert gateway().voided == {held.payment_reference: held.total}
     assert gateway().captured == {charged.payment_reference: charged.total}
+    assert gateway().refunded == {charged.payment_reference: charged.total}
 
 
 def test_several_orders_with_one_refused_change_nothing(admin_client, db):
@@ -203,5 +210,5 @@ def test_several_orders_with_one_refused_change_nothing(admin_client, db):
     db.rollback()
     boxes = [payment_box(admin_client, o) for o in (held, charged)]
     assert [box["決済状態"] for box in boxes] == ["与信済", "決済完了"]
-    assert gateway().voided == {}
+    assert gateway().voided == {} and gateway().refunded == {}
     assert gateway().captured == {charged.payment_reference: charged.total}
