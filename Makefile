@@ -17,12 +17,19 @@ run: $(STAMP)
 	$(BIN)/ktaishop seed-demo
 	KTAISHOP_SEND_MAIL_IN_PROCESS=1 $(BIN)/ktaishop run --host 127.0.0.1 --port 5000
 
-# Chromium for the admin's browser tests: Debian's package where apt exists.
+# Chromium for the browser tests, and a Japanese font: tap-target and layout tests
+# measure Japanese text, which without one is drawn as narrow boxes. Debian's
+# packages where apt exists.
 browser:
 	@if [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1; then :; \
 	elif command -v apt-get >/dev/null 2>&1; then \
 		(apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else $(BIN)/playwright install chromium; fi
+	@if [ -n "$$(fc-list :lang=ja 2>/dev/null)" ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-ipafont-gothic \
+		|| ((apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-ipafont-gothic); \
+	else echo "browser tests need a Japanese font (fc-list :lang=ja finds none)" >&2; exit 1; fi
 
 test: $(STAMP) browser
 	$(BIN)/pytest -q $(PYTEST_ARGS)
