@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, now
 from .errors import OutOfStock
+from .page_cache import STOCK_ONLY, stock_moved
 from .search import like_pattern, searchable_text
 from .tax import TaxRate
 
@@ -164,13 +165,18 @@ class Product(Base):
 
     def stock_label(self, stock: int, low_threshold: int) -> str | None:
         """The 在庫表示 text for ``stock`` units, or None when the shop hides it."""
-        if self.stock_display == StockDisplay.HIDE:
-            return None
-        if stock <= 0:
-            return "在庫切れ"
-        if self.stock_display == StockDisplay.LOW and stock <= low_threshold:
-            return "残りわずか"
-        return "在庫あり"
+        return stock_label(self.stock_display, stock, low_threshold)
+
+
+def stock_label(display: str, stock: int, low_threshold: int) -> str | None:
+    """The 在庫表示 text for ``stock`` units under 在庫表示 ``display``, or None (hidden)."""
+    if display == StockDisplay.HIDE:
+        return None
+    if stock <= 0:
+        return "在庫切れ"
+    if display == StockDisplay.LOW and stock <= low_threshold:
+        return "残りわずか"
+    return "在庫あり"
 
 
 @event.listens_for(Product, "before_insert")
@@ -228,7 +234,8 @@ def reserve_stock(session: Session, variant_id: int, quantity: int, item_name: s
     """Take ``quantity`` units of a variant, or raise OutOfStock.
 
     One conditional UPDATE, so two buyers of the last unit can never both succeed
-    and stock never goes below zero, on SQLite and PostgreSQL alike.
+    and stock never goes below zero, on SQLite and PostgreSQL alike. The catalog's
+    version moves only if the product's shown stock state changed (models.page_cache).
     """
     if quantity <= 0:
         raise ValueError("quantity must be positive")
@@ -236,10 +243,11 @@ def reserve_stock(session: Session, variant_id: int, quantity: int, item_name: s
         update(Variant)
         .where(Variant.id == variant_id, Variant.stock >= quantity)
         .values(stock=Variant.stock - quantity)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **{STOCK_ONLY: True})
     )
     if result.rowcount != 1:
         raise OutOfStock(item_name)
+    stock_moved(session, variant_id, -quantity)
     _expire_variant(session, variant_id)
 
 
@@ -249,8 +257,9 @@ def release_stock(session: Session, variant_id: int, quantity: int) -> None:
         update(Variant)
         .where(Variant.id == variant_id)
         .values(stock=Variant.stock + quantity)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **{STOCK_ONLY: True})
     )
+    stock_moved(session, variant_id, quantity)
     _expire_variant(session, variant_id)
 
 
