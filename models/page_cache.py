@@ -43,7 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from .base import Base, now
@@ -84,12 +84,28 @@ class CachedPage(Base):
 
 # -- the version -----------------------------------------------------------------------------
 
-_READ_VERSION = text("SELECT version FROM catalog_version WHERE id = 1")
+VERSION_SQL = "SELECT version FROM catalog_version WHERE id = 1"
+_READ_VERSION = text(VERSION_SQL)
 
 
 def read_version(connection: Connection) -> int:
     """The catalog's version now (0 if the row is missing: the first bump creates it)."""
     return connection.execute(_READ_VERSION).scalar() or 0
+
+
+def current_version(engine: Engine) -> int:
+    """:func:`read_version` on a pooled DBAPI connection of its own: one statement, outside
+    the ORM and its transaction (on SQLite: no write lock). The cheapest read there is,
+    made on every catalog page request."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute(VERSION_SQL)
+        row = cursor.fetchone()
+        cursor.close()
+    finally:
+        raw.close()
+    return row[0] if row else 0
 
 
 def bump_version(connection: Connection) -> None:

@@ -41,7 +41,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from carrier_compat.flask import current_carrier
 from ktaishop.extensions import db
 from models.base import SHOP_TIMEZONE, now
-from models.page_cache import key_digest, load_page, read_version, store_page
+from models.page_cache import current_version, key_digest, load_page, store_page
 
 from . import bp
 
@@ -50,6 +50,9 @@ _EXTENSION = "storefront.page_cache"
 MEMORY_PAGES = 512  # entries per process (each a few KB of text)
 SLOT = re.compile(r"<!--ktaishop-shopper:([\w.]+)-->")
 SHOPPER_VALUES = ("member", "cart_count", "notice")
+# Parts that hold something of the session itself: rendered every time.
+PERSONAL_PARTS = frozenset({"_csrf.html"})
+MEMORY_PARTS = 256
 
 Entry = tuple[tuple[str, ...], float | None]  # (text, part name, text, …), valid until
 
@@ -60,20 +63,30 @@ class PageMemory:
     def __init__(self, limit: int = MEMORY_PAGES) -> None:
         self.limit = limit
         self._pages: dict[tuple[str, int], Entry] = {}
+        # A guest's shopper parts by (name, face, profile, script root, cart count).
+        self.parts: dict[tuple[object, ...], str] = {}
 
     def get(self, key: tuple[str, int]) -> Entry | None:
         return self._pages.get(key)
 
     def put(self, key: tuple[str, int], entry: Entry) -> None:
-        if len(self._pages) >= self.limit:
-            try:  # oldest out; a race with another thread only costs a recomputation
-                del self._pages[next(iter(self._pages))]
-            except (RuntimeError, StopIteration, KeyError):
-                pass
-        self._pages[key] = entry
+        _bounded_put(self._pages, key, entry, self.limit)
+
+    def remember_part(self, key: tuple[object, ...], text: str) -> None:
+        _bounded_put(self.parts, key, text, MEMORY_PARTS)
 
     def clear(self) -> None:
         self._pages.clear()
+        self.parts.clear()
+
+
+def _bounded_put(table: dict[Any, Any], key: Any, value: Any, limit: int) -> None:
+    if len(table) >= limit:
+        try:  # oldest out; a race with another thread only costs a recomputation
+            del table[next(iter(table))]
+        except (RuntimeError, StopIteration, KeyError):
+            pass
+    table[key] = value
 
 
 def init_app(app: Flask) -> None:
@@ -95,7 +108,7 @@ def cached_page(**arguments: Callable[[Mapping[str, str]], object]):
         def wrapper(**view_args: Any) -> str:
             key = page_key(view_args, {name: read(request.args)
                                        for name, read in arguments.items()})
-            version = read_version(db.session.connection())
+            version = current_version(db.engine)
             entry = find(key, version)
             if entry is None:
                 entry = render_for_cache(view, view_args)
@@ -186,14 +199,30 @@ def shopper_part(_context: Context, name: str) -> Markup:
 
 def render_part(name: str) -> str:
     """Shopper part ``name`` of this request's face, given only the shopper's values and
-    the carrier (plus the environment's globals: ``url_for``, ``csrf_token``)."""
+    the carrier (plus the environment's globals: ``url_for``, ``csrf_token``).
+
+    A guest's part without a notice depends only on the face and the cart count: it is
+    remembered under those (never a member's part, a notice or the form token).
+    """
     from .common import shopper_values
     from .faces import html5_templates, is_html5
 
+    values = shopper_values()
     carrier = current_carrier()
+    face = is_html5(carrier)
+    anonymous = (values["member"] is None and not values["notice"]
+                 and name not in PERSONAL_PARTS)
+    if anonymous:
+        key = (name, face, carrier.page_profile, request.script_root, values["cart_count"])
+        text = memory().parts.get(key)
+        if text is not None:
+            return text
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    environment = html5_templates(app) if is_html5(carrier) else app.jinja_env
-    return environment.get_template(name).render(carrier=carrier, **shopper_values())
+    environment = html5_templates(app) if face else app.jinja_env
+    text = environment.get_template(name).render(carrier=carrier, **values)
+    if anonymous:
+        memory().remember_part(key, text)
+    return text
 
 
 def split(text: str) -> tuple[str, ...]:
