@@ -39,6 +39,9 @@ product_shelves = Table(
     Base.metadata,
     Column("product_id", ForeignKey("products.id", ondelete="CASCADE"), primary_key=True),
     Column("shelf_id", ForeignKey("shelves.id", ondelete="CASCADE"), primary_key=True),
+    # A shelf's products: the primary key leads with the product, a shelf page needs
+    # the shelf first (migration 0013).
+    Index("ix_product_shelves_shelf_id", "shelf_id", "product_id"),
 )
 
 
@@ -71,6 +74,9 @@ class Product(Base):
     __table_args__ = (
         Index("ix_products_search_text_trgm", "search_text", postgresql_using="gin",
               postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
+        # The storefront's order (published_products): the two flags are equalities, so
+        # a backward scan gives 優先度 DESC, id DESC and a page stops after its rows.
+        Index("ix_products_storefront_order", "published", "deleted", "priority", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
