@@ -74,9 +74,11 @@ class Product(Base):
     __table_args__ = (
         Index("ix_products_search_text_trgm", "search_text", postgresql_using="gin",
               postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
-        # The storefront's order (published_products): the two flags are equalities, so
-        # a backward scan gives 優先度 DESC, id DESC and a page stops after its rows.
-        Index("ix_products_storefront_order", "published", "deleted", "priority", "id"),
+        # The storefront's order (published_products), read backwards: the top page and
+        # a page of products stop after their rows instead of sorting every product.
+        # (The flags are tested with IS, which a PostgreSQL index cannot serve.)
+        Index("ix_products_priority_id", "priority", "id"),
+        Index("ix_products_created_at_id", "created_at", "id"),  # the top page's 新着
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,9 +2,10 @@
 
 * ``product_shelves (shelf_id, product_id)``: a shelf page finds its products by shelf;
   the primary key leads with the product.
-* ``products (published, deleted, priority, id)``: the storefront's order
-  (``models.catalog.published_products``), read backwards, so the top page and a page
-  of search results stop after their rows instead of sorting every product.
+* ``products (priority, id)``: the storefront's order
+  (``models.catalog.published_products``), read backwards, so the top page stops after
+  its rows instead of sorting every product; ``products (created_at, id)`` likewise for
+  its 新着.
 
 Product pages use primary keys and ``ix_variants_product_id``; the search uses the
 trigram index (0008); 注文一覧 uses ``ix_orders_status_ordered_at`` and
@@ -28,10 +29,11 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_index("ix_product_shelves_shelf_id", "product_shelves", ["shelf_id", "product_id"])
-    op.create_index("ix_products_storefront_order", "products",
-                    ["published", "deleted", "priority", "id"])
+    op.create_index("ix_products_priority_id", "products", ["priority", "id"])
+    op.create_index("ix_products_created_at_id", "products", ["created_at", "id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_products_storefront_order", table_name="products")
+    op.drop_index("ix_products_created_at_id", table_name="products")
+    op.drop_index("ix_products_priority_id", table_name="products")
     op.drop_index("ix_product_shelves_shelf_id", table_name="product_shelves")
