@@ -21,6 +21,17 @@ def cli() -> None:
     """ktaishop — keitai shop and its admin."""
 
 
+def _add_serve() -> None:
+    """``serve`` belongs to the group itself, not to the app: starting gunicorn must not
+    build an app in the master process (ktaishop.serve says why)."""
+    from .serve import serve_command
+
+    cli.add_command(serve_command)
+
+
+_add_serve()
+
+
 def main() -> None:
     cli()
 

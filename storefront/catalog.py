@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-from flask import abort, current_app, request, send_file
+from flask import abort, current_app, request
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from carrier_compat.flask import current_carrier
 from carrier_compat.images import scaled_image
 from ktaishop.extensions import db
+from ktaishop.http_cache import send_cached_file
 from ktaishop.paging import Page, requested_page
 from models import Product, Shelf, published_products
 
@@ -132,6 +133,7 @@ def product_image(product_id: int, index: int) -> Response:
         path, mimetype = scaled_image(source, target, image_dir / ".scaled")
     except (OSError, ValueError):
         abort(404)
-    response = send_file(path, mimetype=mimetype, max_age=86400)
+    # The copy depends on the handset: caches must keep one per User-Agent.
+    response = send_cached_file(path, mimetype, max_age=86400)
     response.vary.add("User-Agent")
     return response
