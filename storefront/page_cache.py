@@ -8,12 +8,13 @@ and put into the cached text. The keitai layer then works on the finished text a
 would on any page (its own memos make a page seen before cheap), so a cached page is
 XHTML-MP in the handset's charset with the session key on its links, like any other.
 
-The key is the endpoint, its arguments as the view reads them (``page``, ``q``), the
-handset's ``Carrier.page_profile`` (face, charset, emoji, CSS inlining, screen class)
-and the catalog's version (models.page_cache: moved in the same transaction by any
-change of products, shelves, settings or a product's shown stock state). The version is
-read from the database on every request, so a change shows on the next request of every
-app server.
+The key is the release (a digest of the code and templates), the endpoint, its
+arguments as the view reads them (``page``, ``q``), the handset's
+``Carrier.page_profile`` (face, charset, emoji, CSS inlining, screen class) and the
+catalog's version (models.page_cache: moved in the same transaction by any change of
+products, shelves, settings or a product's shown stock state). The version is read from
+the database on every request, so a change shows on the next request of every app
+server.
 
 Two levels: a bounded memory per app process in front, keyed by key *and* version, and
 the ``cached_pages`` table, shared by every worker and server. A miss renders the page
@@ -25,11 +26,13 @@ outside a shopper part fails loudly instead of caching it. Only 200 pages are st
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from functools import wraps
+from functools import cache, wraps
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, request
@@ -48,6 +51,8 @@ from . import bp
 _log = logging.getLogger(__name__)
 _EXTENSION = "storefront.page_cache"
 MEMORY_PAGES = 512  # entries per process (each a few KB of text)
+# What a page is made of: a change to a file here is a new release (release_digest).
+RELEASE_FOLDERS = ("storefront", "templates_mobile", "carrier_compat", "models", "ktaishop")
 SLOT = re.compile(r"<!--ktaishop-shopper:([\w.]+)-->")
 SHOPPER_VALUES = ("member", "cart_count", "notice")
 # Parts that hold something of the session itself: rendered every time.
@@ -60,8 +65,9 @@ Entry = tuple[tuple[str, ...], float | None]  # (text, part name, text, …), va
 class PageMemory:
     """The process's bounded memory of pages, keyed by (key, version)."""
 
-    def __init__(self, limit: int = MEMORY_PAGES) -> None:
+    def __init__(self, limit: int = MEMORY_PAGES, release: str = "") -> None:
         self.limit = limit
+        self.release = release
         self._pages: dict[tuple[str, int], Entry] = {}
         # A guest's shopper parts by (name, face, profile, script root, cart count).
         self.parts: dict[tuple[object, ...], str] = {}
@@ -90,8 +96,23 @@ def _bounded_put(table: dict[Any, Any], key: Any, value: Any, limit: int) -> Non
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[_EXTENSION] = PageMemory()
+    app.extensions[_EXTENSION] = PageMemory(release=release_digest())
     app.jinja_env.globals["shopper_part"] = shopper_part
+
+
+@cache
+def release_digest() -> str:
+    """A digest of the code and templates that shape a page, taken once per process: part
+    of every key, so servers of a new release never serve a page rendered by the old one
+    (the shared store outlives a deploy) and two releases side by side keep apart."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for folder in RELEASE_FOLDERS:
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in (".py", ".html", ".css", ".txt") and path.is_file():
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def memory() -> PageMemory:
@@ -122,8 +143,9 @@ def cached_page(**arguments: Callable[[Mapping[str, str]], object]):
 
 def page_key(view_args: Mapping[str, Any], args: Mapping[str, object]) -> str:
     """Everything that makes this page's text differ, but the catalog and the shopper."""
-    return repr((request.endpoint, request.script_root, sorted(view_args.items()),
-                 sorted(args.items()), current_carrier().page_profile))
+    return repr((memory().release, request.endpoint, request.script_root,
+                 sorted(view_args.items()), sorted(args.items()),
+                 current_carrier().page_profile))
 
 
 def find(key: str, version: int) -> Entry | None:

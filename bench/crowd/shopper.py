@@ -143,7 +143,10 @@ def browse_and_add(browser: Browser, shop: Shop, *, scarce: bool, pick: float) -
         fields["variant_id"] = choose(variants, pick, "variant")
     cart = browser.post(action, fields | {"quantity": "1"}, "cart_add")
     if "/cart" not in urlsplit(cart.url).path:
-        raise PageError(f"cart_add: ended on {cart.url}")
+        if "在庫が不足しています" not in cart.text:
+            raise PageError(f"cart_add: ended on {cart.url}")
+        browser.outcome.sold_out += 1  # the last units went while the page was open
+        return None
     return cart
 
 

@@ -271,3 +271,24 @@ def test_a_bulk_change_of_variants_moves_the_version(app):
                            .values(stock=0))
         db.session.commit()
     assert version(app) > start
+
+
+def test_clear_page_cache_empties_the_store_and_moves_the_version(app, runner):
+    catalog = seed_shop(app)
+    Shopper(app, IPHONE_UA, cookies=True).get(f"/shelf/{catalog.shelf_id}")
+    start = version(app)
+    result = runner.invoke(args=["clear-page-cache"])
+    assert result.exit_code == 0 and "消去しました" in result.output
+    assert stored_pages(app) == [] and version(app) > start
+
+
+def test_a_template_reading_the_shopper_outside_a_part_is_never_cached(app):
+    """The guard itself: while a page is rendered for the cache, `member` raises."""
+    from jinja2 import UndefinedError
+
+    from storefront.page_cache import held_back_values
+
+    seed_shop(app)
+    template = app.jinja_env.from_string("{% if member %}{{ member.name }}{% endif %}")
+    with pytest.raises(UndefinedError):
+        template.render(**held_back_values())
