@@ -55,6 +55,9 @@ MEMORY_PAGES = 512  # entries per process (each a few KB of text)
 RELEASE_FOLDERS = ("storefront", "templates_mobile", "carrier_compat", "models", "ktaishop")
 SLOT = re.compile(r"<!--ktaishop-shopper:([\w.]+)-->")
 SHOPPER_VALUES = ("member", "cart_count", "notice")
+# What else a template could reach the shopper through (Flask's and Flask-Login's context
+# processors): held back too while a page is rendered for the cache.
+SESSION_VALUES = ("session", "g", "request", "current_user")
 # Parts that hold something of the session itself: rendered every time.
 PERSONAL_PARTS = frozenset({"_csrf.html"})
 MEMORY_PARTS = 256
@@ -203,7 +206,8 @@ def now_timestamp() -> float:
 def held_back_values() -> dict[str, Any]:
     """The shopper's values while a page is rendered for the cache: reading one fails."""
     hint = "a cached page shows the shopper only through shopper_part()"
-    return {name: StrictUndefined(hint=hint, name=name) for name in SHOPPER_VALUES}
+    return {name: StrictUndefined(hint=hint, name=name)
+            for name in SHOPPER_VALUES + SESSION_VALUES}
 
 
 def rendering_for_cache() -> bool:
