@@ -30,6 +30,7 @@ PARAM = "v"
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 _MEMO = "ktaishop.content_versions"
+_PATHS = "ktaishop.static_paths"
 
 
 def content_version(path: str | os.PathLike[str]) -> str:
@@ -74,7 +75,11 @@ def static_path(app: Flask, endpoint: str, filename: str) -> str | None:
 
 
 def _static_version(endpoint: str, filename: str) -> str | None:
-    path = static_path(current_app, endpoint, filename)
+    paths: dict[tuple[str, str], str | None] = current_app.extensions.setdefault(_PATHS, {})
+    key = (endpoint, filename)
+    if key not in paths:  # a page links the same few files: resolve each once
+        paths[key] = static_path(current_app, endpoint, filename)
+    path = paths[key]
     try:
         return content_version(path) if path else None
     except OSError:
