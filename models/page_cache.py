@@ -38,6 +38,7 @@ from sqlalchemy import (
     Text,
     delete,
     event,
+    func,
     select,
     text,
 )
@@ -162,8 +163,8 @@ def shown_stock(display: str, stock: int, low_threshold: int) -> tuple[bool, str
 
 
 _STOCK_NOW = text(
-    "SELECT v.stock, p.stock_display,"
-    " (SELECT SUM(w.stock) FROM variants w WHERE w.product_id = v.product_id),"
+    "SELECT v.stock, v.product_id, p.stock_display,"
+    " (SELECT COUNT(*) FROM variants w WHERE w.product_id = v.product_id),"
     " (SELECT s.low_stock_threshold FROM shop_settings s WHERE s.id = 1)"
     " FROM variants v JOIN products p ON p.id = v.product_id WHERE v.id = :id"
 )
@@ -171,19 +172,36 @@ _STOCK_NOW = text(
 
 def stock_moved(session: Session, variant_id: int, change: int) -> None:
     """A variant's stock just changed by ``change`` units (in this transaction): move the
-    catalog version if that changed what its product's page shows (the variant's label
-    or the product's overall one)."""
+    catalog version if that changed what its product's page shows.
+
+    The variant's own state is exact (its row is locked by the change). The product's
+    overall state can only cross without one of its variants crossing too at the
+    残りわずか threshold of a product with options; then the product row is locked first,
+    so two orders of different options cannot both miss the crossing they make together.
+    """
+    from .catalog import Product, StockDisplay, Variant
+
     connection = session.connection()
     row = connection.execute(_STOCK_NOW, {"id": variant_id}).first()
     if row is None:
         return
-    stock, display, total, threshold = row
+    stock, product_id, display, variants, threshold = row
     threshold = 3 if threshold is None else threshold  # ShopSettings' default
-    for after in (stock, total or 0):
-        if shown_stock(display, after - change, threshold) != shown_stock(display, after,
-                                                                          threshold):
-            bump_version(connection)
-            return
+    if _crossed(display, stock, change, threshold):
+        bump_version(connection)
+        return
+    if display != StockDisplay.LOW or variants < 2:
+        return
+    connection.execute(select(Product.id).where(Product.id == product_id).with_for_update())
+    total = connection.execute(
+        select(func.sum(Variant.stock)).where(Variant.product_id == product_id)).scalar()
+    if _crossed(display, total or 0, change, threshold):
+        bump_version(connection)
+
+
+def _crossed(display: str, after: int, change: int, threshold: int) -> bool:
+    return shown_stock(display, after - change, threshold) != shown_stock(display, after,
+                                                                          threshold)
 
 
 # -- the store -------------------------------------------------------------------------------

@@ -293,3 +293,21 @@ def test_a_template_reading_the_shopper_outside_a_part_is_never_cached(app):
                    "{{ session.get('cart') }}", "{{ current_user.is_authenticated }}"):
         with pytest.raises(UndefinedError):
             app.jinja_env.from_string(source).render(**held_back_values())
+
+
+def test_the_products_own_label_moves_the_version_when_no_option_crosses(app):
+    catalog = seed_shop(app)
+    with app.app_context():
+        shirt = db.session.get(Product, catalog.product_id)
+        shirt.stock_display = StockDisplay.LOW
+        for variant in shirt.variants:
+            variant.stock = 2  # each 残りわずか already; the product (4) 在庫あり
+        db.session.commit()
+    phone = Shopper(app, DOCOMO_UA)
+    assert "在庫：在庫あり" in phone.get(f"/product/{catalog.product_id}").text
+    start = version(app)
+    with app.app_context():
+        reserve_stock(db.session, catalog.variant_id, 1, "白Tシャツ")  # M 2 → 1, total 3
+        db.session.commit()
+    assert version(app) > start
+    assert "在庫：残りわずか" in phone.get(f"/product/{catalog.product_id}").text
