@@ -17,6 +17,8 @@ from carrier_compat.gateway import GatewayRanges
 
 # Subscriber IDs are short tokens; anything else is not a real gateway header.
 _SUBSCRIBER_ID = re.compile(r"^[A-Za-z0-9._@-]{1,80}$")
+# Screen widths (pixels) a page may be laid out for: QVGA and older, VGA-era, phones, wider.
+SCREEN_CLASSES = (240, 480, 800, 4096)
 
 
 class Carrier:
@@ -82,6 +84,27 @@ class Carrier:
         if not _SUBSCRIBER_ID.match(value) or value.upper().startswith("NULLGW"):
             return None
         return value
+
+    @property
+    def page_profile(self) -> tuple[object, ...]:
+        """What makes a page's bytes differ between handsets, as far as this package goes.
+
+        Two requests with the same profile get the same bytes from the same page text
+        (before the session key is filled in): the class and its charset label, codec,
+        content type and emoji set; whether CSS is inlined (no ``<style>``) and cookies
+        work; ガラホ; and the screen class (:data:`SCREEN_CLASSES`). Anything a page
+        cache keys on besides the page itself. A subclass that makes pages differ by
+        another fact must add it here.
+        """
+        return (type(self).__name__, self.name, self.charset, self.codec, self.content_type,
+                self.emoji_carrier, self.supports_style_element, self.supports_cookie,
+                self.is_garaho, self.screen_class)
+
+    @property
+    def screen_class(self) -> int:
+        """The narrowest of :data:`SCREEN_CLASSES` that holds the screen's width."""
+        width = int(self.screen_width)
+        return next((limit for limit in SCREEN_CLASSES if width <= limit), SCREEN_CLASSES[-1])
 
     def encode(self, text: str) -> bytes:
         """Text for a page or form to this handset: charset plus the carrier's emoji.

@@ -38,6 +38,9 @@ from werkzeug.exceptions import HTTPException
 Clock = Callable[[], datetime]
 _KEY_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 ENVIRON_CARRIER = "carrier_compat.carrier"
+# A session read but not changed is saved again (its idle clock restarted) only once
+# this share of the idle time has passed since the last save: most requests write nothing.
+REFRESH_SHARE = 0.1
 
 
 def utcnow() -> datetime:
@@ -129,6 +132,8 @@ class KeitaiSession(CallbackDict[str, Any], SessionMixin):
         self.modified = False
         self.binding = binding
         self.replaced_key: str | None = None
+        # When the store last restarted this session's idle clock (epoch seconds).
+        self.last_seen: float | None = None
 
     def regenerate(self) -> str:
         """Move the session to a new key; the old one is deleted when it is saved."""
@@ -173,7 +178,9 @@ class KeitaiSessionInterface(SessionInterface):
         key = self._presented_key(request)
         record = self.store.load(key) if key else None
         if key and record is not None and self._valid(record, binding):
-            return KeitaiSession(record["data"], key=key, new=False, binding=binding)
+            session = KeitaiSession(record["data"], key=key, new=False, binding=binding)
+            session.last_seen = float(record["last_seen"])
+            return session
         return KeitaiSession(None, key=new_session_key(), new=True, binding=binding)
 
     def _presented_key(self, request: Request) -> str | None:
@@ -207,7 +214,21 @@ class KeitaiSessionInterface(SessionInterface):
             if not session.new:
                 self.store.delete(session.key)
             return
+        if self._fresh(session):
+            return
         self.save_record(session.key, dict(session), session.binding)
+
+    def _fresh(self, session: KeitaiSession) -> bool:
+        """Unchanged, and its idle clock restarted less than ``REFRESH_SHARE`` of the idle
+        time ago: saving it again would only move ``last_seen`` a little. (Pages a
+        handset merely reads then cost no write; the session may end up to that share of
+        the idle time early.)"""
+        if session.modified or session.new or session.replaced_key is not None:
+            return False
+        if session.last_seen is None:
+            return False
+        age = self.clock().timestamp() - session.last_seen
+        return 0 <= age < self.idle.total_seconds() * REFRESH_SHARE
 
     def save_record(self, key: str, data: dict[str, Any],
                     binding: tuple[str, str | None, str]) -> None:

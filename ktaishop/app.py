@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import settings
 from .extensions import csrf, db, keitai, login_manager
+from .requestlog import RequestIdMiddleware
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -35,15 +36,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     configure_logging(app)
     register_extensions(app)
     register_converters(app)
+    register_health(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    register_http_cache(app)
     register_security(app)
     register_commands(app)
     start_mail_sender(app)
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    app.wsgi_app = RequestIdMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 
@@ -76,6 +80,12 @@ def register_converters(app: Flask) -> None:
     register(app)
 
 
+def register_health(app: Flask) -> None:
+    from .health import register
+
+    register(app)
+
+
 def register_blueprints(app: Flask) -> None:
     """The only place the core imports a blueprint (import-linter allows these two)."""
     from admin.routes import bp as admin_bp
@@ -93,6 +103,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from .templating import register
+
+    register(app)
+
+
+def register_http_cache(app: Flask) -> None:
+    from .http_cache import register
 
     register(app)
 

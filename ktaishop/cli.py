@@ -21,6 +21,17 @@ def cli() -> None:
     """ktaishop — keitai shop and its admin."""
 
 
+def _add_serve() -> None:
+    """``serve`` belongs to the group itself, not to the app: starting gunicorn must not
+    build an app in the master process (ktaishop.serve says why)."""
+    from .serve import serve_command
+
+    cli.add_command(serve_command)
+
+
+_add_serve()
+
+
 def main() -> None:
     cli()
 
@@ -30,6 +41,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
     app.cli.add_command(expire_orders)
+    app.cli.add_command(clear_page_cache)
     from ktaishop.mail.worker import worker_command
 
     app.cli.add_command(worker_command)
@@ -43,6 +55,17 @@ def init_db() -> None:
 
     upgrade(current_app.config["DATABASE_URL"])
     click.echo("データベースを最新の状態にしました。")
+
+
+@click.command("clear-page-cache")
+@with_appcontext
+def clear_page_cache() -> None:
+    """Forget every cached catalog page on every server (the catalog version moves)."""
+    from models.page_cache import clear
+
+    with db.engine.begin() as connection:
+        clear(connection)
+    click.echo("ページキャッシュを消去しました。")
 
 
 @click.command("seed-demo")

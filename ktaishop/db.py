@@ -16,14 +16,33 @@ class _Bound:
     sessions: scoped_session[Session]
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with the settings the shop needs on each database."""
+# Above the pool: a rate-limit count takes a short second connection beside the
+# request's (ktaishop.ratelimit), and the in-process mail sender holds one.
+POOL_OVERFLOW = 2
+
+
+def make_engine(url: str, *, pool_size: int | None = None,
+                statement_timeout_ms: int = 0, **kwargs: Any) -> Engine:
+    """An engine with the settings the shop needs on each database.
+
+    PostgreSQL: ``pool_size`` connections (``ktaishop serve`` passes its thread count)
+    plus a small overflow, and every statement cancelled after ``statement_timeout_ms``
+    (0: never) so one runaway query cannot hold a worker and its locks. SQLite: one
+    file, writers in turn; neither setting applies.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _serialise_sqlite_writers(engine)
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    if pool_size is None:
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 20)
+    else:
+        kwargs.setdefault("pool_size", pool_size)
+        kwargs.setdefault("max_overflow", POOL_OVERFLOW)
+    if statement_timeout_ms > 0 and url.startswith("postgresql"):
+        connect_args = kwargs.setdefault("connect_args", {})
+        connect_args["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
@@ -53,7 +72,11 @@ class Database:
     """Created unbound in extensions.py; ``init_app`` gives each app its engine."""
 
     def init_app(self, app: Flask) -> None:
-        engine = make_engine(app.config["DATABASE_URL"])
+        engine = make_engine(
+            app.config["DATABASE_URL"],
+            pool_size=app.config.get("DATABASE_POOL_SIZE"),
+            statement_timeout_ms=app.config.get("STATEMENT_TIMEOUT_MS", 0),
+        )
         sessions = scoped_session(sessionmaker(bind=engine, expire_on_commit=False))
         app.extensions["ktaishop.db"] = _Bound(engine, sessions)
 

@@ -71,6 +71,8 @@ def from_env(instance: Path) -> dict[str, Any]:
         "MAIL_RATE": float(env("KTAISHOP_MAIL_RATE") or 20),
         # Where rate-limit counts live; default: the shop's database (ktaishop.ratelimit).
         "RATELIMIT_STORAGE_URL": env("KTAISHOP_RATELIMIT_STORAGE_URL") or None,
+        # PostgreSQL cancels any statement running longer (0: no limit).
+        "STATEMENT_TIMEOUT_MS": int(env("KTAISHOP_STATEMENT_TIMEOUT_MS") or 15000),
         "SEND_MAIL_IN_PROCESS": env("KTAISHOP_SEND_MAIL_IN_PROCESS", "0") == "1",
     }
 

@@ -38,6 +38,7 @@ from .numbering import OrderSequence, next_order_no
 from .order_payment import Settlement
 from .order_tax import tax_totals
 from .orders import CORRECTABLE_PAIRS, Order, OrderEvent, OrderItem, Package
+from .page_cache import CachedPage, CatalogVersion
 from .payment_records import AuthorisationRefused, CardAuthorisation, PaymentRecord
 from .people import AdminUser, Member, MemberStatus
 from .quote import Quote, QuoteChanged, quote_cart
@@ -63,5 +64,5 @@ __all__ = [
     "queue_mail", "release_stock", "reserve_stock", "search_products",
     "Rounding", "TaxRate", "TaxSummary", "summarize", "tax_totals",
     "AuthorisationRefused", "CardAuthorisation", "PaymentRecord", "Quote", "QuoteChanged",
-    "quote_cart", "SandboxLedgerEntry",
+    "quote_cart", "SandboxLedgerEntry", "CachedPage", "CatalogVersion",
 ]

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, now
 from .errors import OutOfStock
+from .page_cache import STOCK_ONLY, stock_moved
 from .search import like_pattern, searchable_text
 from .tax import TaxRate
 
@@ -39,6 +40,9 @@ product_shelves = Table(
     Base.metadata,
     Column("product_id", ForeignKey("products.id", ondelete="CASCADE"), primary_key=True),
     Column("shelf_id", ForeignKey("shelves.id", ondelete="CASCADE"), primary_key=True),
+    # A shelf's products: the primary key leads with the product, a shelf page needs
+    # the shelf first (migration 0013).
+    Index("ix_product_shelves_shelf_id", "shelf_id", "product_id"),
 )
 
 
@@ -71,6 +75,11 @@ class Product(Base):
     __table_args__ = (
         Index("ix_products_search_text_trgm", "search_text", postgresql_using="gin",
               postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
+        # The storefront's order (published_products), read backwards: the top page and
+        # a page of products stop after their rows instead of sorting every product.
+        # (The flags are tested with IS, which a PostgreSQL index cannot serve.)
+        Index("ix_products_priority_id", "priority", "id"),
+        Index("ix_products_created_at_id", "created_at", "id"),  # the top page's 新着
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -164,13 +173,18 @@ class Product(Base):
 
     def stock_label(self, stock: int, low_threshold: int) -> str | None:
         """The 在庫表示 text for ``stock`` units, or None when the shop hides it."""
-        if self.stock_display == StockDisplay.HIDE:
-            return None
-        if stock <= 0:
-            return "在庫切れ"
-        if self.stock_display == StockDisplay.LOW and stock <= low_threshold:
-            return "残りわずか"
-        return "在庫あり"
+        return stock_label(self.stock_display, stock, low_threshold)
+
+
+def stock_label(display: str, stock: int, low_threshold: int) -> str | None:
+    """The 在庫表示 text for ``stock`` units under 在庫表示 ``display``, or None (hidden)."""
+    if display == StockDisplay.HIDE:
+        return None
+    if stock <= 0:
+        return "在庫切れ"
+    if display == StockDisplay.LOW and stock <= low_threshold:
+        return "残りわずか"
+    return "在庫あり"
 
 
 @event.listens_for(Product, "before_insert")
@@ -228,7 +242,8 @@ def reserve_stock(session: Session, variant_id: int, quantity: int, item_name: s
     """Take ``quantity`` units of a variant, or raise OutOfStock.
 
     One conditional UPDATE, so two buyers of the last unit can never both succeed
-    and stock never goes below zero, on SQLite and PostgreSQL alike.
+    and stock never goes below zero, on SQLite and PostgreSQL alike. The catalog's
+    version moves only if the product's shown stock state changed (models.page_cache).
     """
     if quantity <= 0:
         raise ValueError("quantity must be positive")
@@ -236,10 +251,11 @@ def reserve_stock(session: Session, variant_id: int, quantity: int, item_name: s
         update(Variant)
         .where(Variant.id == variant_id, Variant.stock >= quantity)
         .values(stock=Variant.stock - quantity)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **{STOCK_ONLY: True})
     )
     if result.rowcount != 1:
         raise OutOfStock(item_name)
+    stock_moved(session, variant_id, -quantity)
     _expire_variant(session, variant_id)
 
 
@@ -249,8 +265,9 @@ def release_stock(session: Session, variant_id: int, quantity: int) -> None:
         update(Variant)
         .where(Variant.id == variant_id)
         .values(stock=Variant.stock + quantity)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **{STOCK_ONLY: True})
     )
+    stock_moved(session, variant_id, quantity)
     _expire_variant(session, variant_id)
 
 

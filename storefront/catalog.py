@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-from flask import abort, current_app, request, send_file
+from flask import abort, current_app, request
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from carrier_compat.flask import current_carrier
 from carrier_compat.images import scaled_image
 from ktaishop.extensions import db
+from ktaishop.http_cache import send_cached_file
 from ktaishop.paging import Page, requested_page
 from models import Product, Shelf, published_products
 
@@ -19,6 +20,7 @@ from . import bp
 from .common import render, shop
 from .faces import is_html5
 from .forms import row_id
+from .page_cache import cached_page, valid_until
 from .photos import UnknownPhotoSize, photo_target
 
 TOP_PICKS = 3
@@ -37,6 +39,7 @@ def visible_product(product_id: int) -> Product:
 
 
 @bp.route("/")
+@cached_page()
 def top() -> str:
     picks = db.session.scalars(published_products().limit(TOP_PICKS)).all()
     newest = db.session.scalars(
@@ -48,6 +51,7 @@ def top() -> str:
 
 
 @bp.route("/shelf/<id:shelf_id>")
+@cached_page(page=requested_page)
 def shelf(shelf_id: int) -> str:
     """A shelf's products, a few a page; a page after the last is "not found"."""
     shelf = db.session.get(Shelf, shelf_id)
@@ -73,8 +77,11 @@ def stock_of(product: Product) -> str | None:
 
 
 @bp.route("/product/<id:product_id>")
+@cached_page()
 def product(product_id: int) -> str:
     product = visible_product(product_id)
+    if product.sale_ends_at is not None and not product.sale_ended():
+        valid_until(product.sale_ends_at)  # then the page says 販売期間は終了しました
     threshold = shop().low_stock_threshold
     options = [
         (variant, product.stock_label(variant.stock, threshold)) for variant in product.variants
@@ -126,6 +133,7 @@ def product_image(product_id: int, index: int) -> Response:
         path, mimetype = scaled_image(source, target, image_dir / ".scaled")
     except (OSError, ValueError):
         abort(404)
-    response = send_file(path, mimetype=mimetype, max_age=86400)
+    # The copy depends on the handset: caches must keep one per User-Agent.
+    response = send_cached_file(path, mimetype, max_age=86400)
     response.vary.add("User-Agent")
     return response

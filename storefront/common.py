@@ -36,21 +36,35 @@ def shop() -> ShopSettings:
 
 
 def render(template: str, **context: Any) -> str:
-    """A storefront page on this request's face, with the shop and the shopper's bits."""
-    from .faces import page_template
+    """A storefront page on this request's face, with the shop and the shopper's bits.
 
-    return render_template(page_template(template), shop=shop(), **shopper_context(), **context)
+    While a catalog page is rendered for the page cache the shopper's values are held
+    back (storefront.page_cache): the page shows them only through shopper parts.
+    """
+    from .faces import page_template
+    from .page_cache import held_back_values, rendering_for_cache
+
+    shopper = held_back_values() if rendering_for_cache() else shopper_values()
+    return render_template(page_template(template), shop=shop(), **shopper, **context)
 
 
 def shopper_context() -> dict[str, Any]:
     """What a page shows of this shopper: the member, the cart count, a one-shot notice.
 
-    Everything personal on a page comes from here (the HTML5 face shows it only through
-    _shopper.html and _notice.html), so a cached catalog page can take it in afterwards.
+    Everything personal on a page comes from here and shows only through the shopper
+    parts (``shopper_part()``: _nav, _menu, _welcome, _notice, _shopper, _csrf), so a
+    cached catalog page can take it in afterwards.
     """
     from .cart_store import cart_count
 
     return {"member": current_member(), "cart_count": cart_count(), "notice": pop_notice()}
+
+
+def shopper_values() -> dict[str, Any]:
+    """:func:`shopper_context`, worked out once per request (the notice is popped once)."""
+    if "shopper" not in g:
+        g.shopper = shopper_context()
+    return g.shopper
 
 
 def password_fingerprint(member: Member) -> str:

@@ -6,6 +6,7 @@ Words are folded the Japanese way (models.search): 「ﾃｨｰｼｬﾂ」 and 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 from urllib.parse import quote_from_bytes
 
@@ -22,12 +23,19 @@ from . import bp
 from .catalog import list_page_size
 from .common import render
 from .forms import text
+from .page_cache import cached_page
+
+
+def search_query(args: Mapping[str, str]) -> str:
+    """The words of ``?q=`` as the page shows them."""
+    return text(args.get("q"))[:MAX_QUERY_LENGTH]
 
 
 @bp.route("/search")
+@cached_page(q=search_query, page=requested_page)
 def search() -> str:
     """Results of ``?q=`` (page ``?page=``; past the last page shows the last one)."""
-    query = text(request.args.get("q"))[:MAX_QUERY_LENGTH]
+    query = search_query(request.args)
     statement = search_products(search_terms(query))
     total = db.session.scalar(
         select(func.count()).select_from(statement.order_by(None).subquery())

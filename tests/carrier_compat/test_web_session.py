@@ -116,6 +116,21 @@ def test_idle_session_expires_after_30_minutes(
     assert key not in session_store
 
 
+def test_a_page_read_writes_the_session_again_only_after_a_tenth_of_the_idle_time(
+    web_client: FlaskClient, clock: Clock, session_store: MemorySessionStore
+) -> None:
+    key = _key_of(_add_to_cart(web_client, "りんご").headers["Location"])
+    saved = session_store.load(key)["last_seen"]
+    clock.advance(2)  # read within 3 minutes (a tenth of 30) of the last save: no write
+    assert "りんご" in _cart(web_client, key)
+    assert session_store.load(key)["last_seen"] == saved
+    clock.advance(2)  # 4 minutes since: the idle clock restarts
+    assert "りんご" in _cart(web_client, key)
+    assert session_store.load(key)["last_seen"] > saved
+    clock.advance(29)  # 29 minutes after that read, the session still holds
+    assert "りんご" in _cart(web_client, key)
+
+
 def test_session_is_bound_to_carrier_and_model(web_client: FlaskClient) -> None:
     key = _key_of(_add_to_cart(web_client, "りんご").headers["Location"])
     stranger = _cart(web_client, key, ua=UA_DOCOMO_1_OTHER_MODEL)
