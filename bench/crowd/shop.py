@@ -178,17 +178,20 @@ def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Pope
                                 stderr=subprocess.STDOUT)
 
 
-def stop(process: subprocess.Popen) -> None:
+def stop(process: subprocess.Popen, timeout: float = 40.0) -> int:
+    """TERM (a graceful stop), KILL if it takes longer than ``timeout``; the exit code."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
     try:
-        process.wait(40)
+        return process.wait(timeout)
     except subprocess.TimeoutExpired:
         process.kill()
-        process.wait(5)
+        return process.wait(5)
 
 
 def wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+    """Return once ``url``'s ``/healthz`` answers 200 (RuntimeError with the log if the
+    process exits or does not answer within ``BOOT_SECONDS``)."""
     deadline = time.monotonic() + BOOT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:

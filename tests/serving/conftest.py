@@ -8,12 +8,8 @@ empties.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,12 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from bench.crowd.shop import start, stop, wait_healthy
 from ktaishop.migrate import upgrade
 from tests.conftest import IN_CI, create_pg_database, drop_pg_database, free_port
 
-KTAISHOP = Path(sys.executable).parent / "ktaishop"
 SHOP_HOST = "127.0.0.1:5000"  # KTAISHOP_BASE_URL's host: what a load balancer passes on
-BOOT_SECONDS = 60
 
 
 def postgresql_base() -> str:
@@ -94,13 +89,7 @@ class Served:
         self.process.send_signal(number)
 
     def stop(self, timeout: float = 40.0) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            return self.process.wait(5)
+        return stop(self.process, timeout)
 
 
 def start_serve(env: dict[str, str], instance: Path, *, workers: int = 1,
@@ -109,21 +98,13 @@ def start_serve(env: dict[str, str], instance: Path, *, workers: int = 1,
     instance.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log_path = instance / f"serve-{port}.log"
-    command = [str(KTAISHOP), "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", str(workers), "--threads", str(threads)]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, env={**env, "KTAISHOP_INSTANCE_PATH": str(instance)},
-                                   stdout=log, stderr=subprocess.STDOUT)
+    process = start(["serve", "--host", "127.0.0.1", "--port", str(port), "--workers",
+                     str(workers), "--threads", str(threads)],
+                    {**env, "KTAISHOP_INSTANCE_PATH": str(instance)}, log_path)
     served = Served(f"http://127.0.0.1:{port}", process, log_path)
-    deadline = time.monotonic() + BOOT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"ktaishop serve exited {process.returncode}:\n{served.log()}")
-        try:
-            with urllib.request.urlopen(f"{served.url}/healthz", timeout=5) as answer:
-                if answer.status == 200:
-                    return served
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.1)
-    served.stop()
-    raise AssertionError(f"ktaishop serve did not answer:\n{served.log()}")
+    try:
+        wait_healthy(served.url, process, log_path)
+    except RuntimeError:
+        served.stop()
+        raise
+    return served
