@@ -8,6 +8,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from ktaishop.mail.worker import deliver_due
@@ -41,6 +42,8 @@ def test_the_manuals_whole_day(demo_shop, admin_page, live_server, smtp_server, 
     with page.expect_download() as download:
         page.click("#instruct-download button[type=submit]")
     downloaded = Path(download.value.path()).read_bytes()
+    # The list reloads by itself to show 出荷指示; let it finish before moving on.
+    expect(page.locator(".flash", has_text="ダウンロードしました")).to_be_visible()
 
     # STEP5 (P18): the CSV edited as a clerk would, in Excel.
     edited, slips = excel_edit(downloaded)

@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from ktaishop.extensions import db as _db
@@ -137,6 +138,8 @@ def walk_mail_downloads_invoices(page, live_server, shop, done_by_hand, cancelle
     assert download.suggested_filename == f"{now():%Y%m%d}_orders.csv"
     exported = [r["order_no"] for r in csv_rows(download)]
     assert sorted(exported) == sorted(set(shop[OrderStatus.COMPLETED]) - {cancelled})
+    # The list reloads by itself after the download; let it finish before moving on.
+    expect(page.locator(".flash", has_text="ダウンロードしました")).to_be_visible()
     page.click("nav.menu >> text=注文")
     assert row(page, target).locator("td:nth-child(5)").inner_text() == "出荷指示"
 
