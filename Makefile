@@ -31,8 +31,9 @@ browser:
 		|| ((apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-ipafont-gothic); \
 	else echo "browser tests need a Japanese font (fc-list :lang=ja finds none)" >&2; exit 1; fi
 
+# tools/test-suite: with PostgreSQL configured, its half runs beside SQLite's.
 test: $(STAMP) browser
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	PYTEST=$(BIN)/pytest tools/test-suite $(PYTEST_ARGS)
 
 # ruff, then the house's arrows (import-linter contracts in pyproject.toml).
 lint: $(STAMP)
