@@ -72,6 +72,10 @@ def test_void_on_the_detail_page_releases_the_card_and_the_order(admin_client, d
     assert [row[1] for row in payment_log(admin_client, order)] == ["与信取消"]
     assert audit_details(db, "order_payment") == [f"与信取消 {order.total:,}円（注文を取消）"]
     assert 'class="primary capture"' not in page  # nothing left to capture
+    again = press(admin_client, order, "void").get_data(as_text=True)  # a stale tab
+    assert f"注文番号{order.order_no}: 与信済のカード決済ではありません。" in again
+    assert gateway().voided == {order.payment_reference: order.total}
+    assert len(audit_details(db, "order_payment")) == 1
 
 
 def test_an_order_cancelled_by_expiry_is_not_restored_to_completed(admin_client, db, runner):
