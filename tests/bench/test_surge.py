@@ -6,23 +6,17 @@ from __future__ import annotations
 import os
 import uuid
 
-import pytest
 from sqlalchemy.engine import make_url
 
 from bench.crowd.shop import running_shop
 from bench.surge import report, run_surge
-from tests.conftest import IN_CI
+from tests.serving.conftest import postgresql_base
 
 
 def surge_database_url() -> str:
     """A database of this test's own on the suite's PostgreSQL server (PostgreSQL only)."""
-    base = os.environ.get("KTAISHOP_TEST_DATABASE_URL")
-    if not base:
-        if IN_CI:
-            pytest.fail("KTAISHOP_TEST_DATABASE_URL is not set")
-        pytest.skip("PostgreSQL only: set KTAISHOP_TEST_DATABASE_URL")
     name = f"ktaishop_surge_{uuid.uuid4().hex[:10]}"
-    return make_url(base).set(database=name).render_as_string(hide_password=False)
+    return make_url(postgresql_base()).set(database=name).render_as_string(hide_password=False)
 
 
 def test_sixty_shoppers_at_once_buy_without_errors_oversell_or_a_mail_twice(capsys):
