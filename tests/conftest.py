@@ -56,6 +56,24 @@ def cheap_password_hashing():
 
 
 @pytest.fixture
+def still_login_clock(monkeypatch):
+    """The login throttle's clock, standing still (returned; ``.set(t)`` moves it): on a
+    busy machine a few real attempts can outlast the short wait the last one earned."""
+    import models.throttle
+
+    class Clock:
+        def __init__(self) -> None:
+            self.moment = models.throttle.now()
+
+        def set(self, moment) -> None:
+            self.moment = moment
+
+    clock = Clock()
+    monkeypatch.setattr(models.throttle, "now", lambda: clock.moment)
+    return clock
+
+
+@pytest.fixture
 def shared_data() -> Path:
     return require_shared_data()
 

@@ -181,7 +181,7 @@ def test_withdrawal_asks_for_the_password_and_ends_the_membership(app):
     assert "メールアドレスかパスワードが違います" in log_in(phone).text
 
 
-def test_repeated_wrong_passwords_slow_that_client_but_lock_nobody_out(app):
+def test_repeated_wrong_passwords_slow_that_client_but_lock_nobody_out(app, still_login_clock):
     """Issue #13 hole 5: the old rule locked the account for everyone (the assertion
     ``member.locked_until is not None``); now the client that failed waits, and the
     member logs in from another place at once."""

@@ -43,7 +43,7 @@ def test_missing_csrf_token_is_a_clear_400(client, admin_user):
     assert "不正な送信" in response.get_data(as_text=True)
 
 
-def test_repeated_failures_lock_the_login(client, admin_user):
+def test_repeated_failures_lock_the_login(client, admin_user, still_login_clock):
     for _ in range(5):
         login(client, password="wrong")
     response = login(client)  # even the right password waits now

@@ -24,7 +24,8 @@ def text(response) -> str:
     return response.get_data(as_text=True)
 
 
-def test_an_attackers_failures_do_not_lock_the_owner_out_from_elsewhere(app, admin_user):
+def test_an_attackers_failures_do_not_lock_the_owner_out_from_elsewhere(app, admin_user,
+                                                                        still_login_clock):
     attacker = app.test_client()
     for _ in range(5):
         attempt(attacker, addr="203.0.113.66")
@@ -35,21 +36,19 @@ def test_an_attackers_failures_do_not_lock_the_owner_out_from_elsewhere(app, adm
     assert response.status_code == 302 and response.headers["Location"].endswith("/admin/")
 
 
-def test_waits_grow_with_each_failure_and_end_by_themselves(app, admin_user, monkeypatch):
+def test_waits_grow_with_each_failure_and_end_by_themselves(app, admin_user, still_login_clock):
     from datetime import timedelta
 
-    import models.throttle as throttle
-
+    clock = still_login_clock.moment
     client = app.test_client()
     for _ in range(5):
         attempt(client)
     first = text(attempt(client))
     assert WAIT in first and "2秒" in first
-    clock = throttle.now()
-    monkeypatch.setattr(throttle, "now", lambda: clock + timedelta(seconds=3))
+    still_login_clock.set(clock + timedelta(seconds=3))
     attempt(client)  # the 6th failure
     assert "4秒" in text(attempt(client))
-    monkeypatch.setattr(throttle, "now", lambda: clock + timedelta(seconds=10))
+    still_login_clock.set(clock + timedelta(seconds=10))
     assert attempt(client, password=ADMIN_PASSWORD).status_code == 302
 
 
